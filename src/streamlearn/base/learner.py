@@ -39,6 +39,8 @@ class Learner:
     learns_per_record: ClassVar[bool] = True
     #: Whether the learner accepts categorical columns (else encode them first).
     accepts_categorical: ClassVar[bool] = False
+    #: Whether the learner works best on standardised numeric inputs (the CLI adds a scaler).
+    needs_scaling: ClassVar[bool] = False
     registry_name: ClassVar[str]
 
     def _validate_params(self) -> None:
@@ -218,27 +220,36 @@ class Classifier(Learner):
     def classes_(self) -> list[Any]:
         return self.__dict__.setdefault("labels_", [])
 
-    def _codes(self, y: Any, grow: bool = True) -> np.ndarray:
+    def _codes(self, y: Any) -> np.ndarray:
         """Integer codes of labels (new classes appended in order of appearance)."""
         y = _as_targets(y)
         labels = self.classes_
+        if len(y) == 1:  # one record: skip the sort
+            v = y[0].item() if isinstance(y[0], np.generic) else y[0]
+            if v in labels:
+                return np.array([labels.index(v)], dtype=np.int64)
         index = {v: i for i, v in enumerate(labels)}
-        values = y.tolist()
-        out = np.empty(len(values), dtype=np.int64)
-        for i, v in enumerate(values):
+        try:
+            uniq, first, inverse = np.unique(y, return_index=True, return_inverse=True)
+        except TypeError:  # labels of mixed types cannot be sorted: code them one by one
+            uniq, first, inverse = np.array(y, dtype=object), np.arange(len(y)), np.arange(len(y))
+        table = np.empty(len(uniq), dtype=np.int64)
+        values = uniq.tolist()
+        for u in np.argsort(first, kind="stable").tolist():
+            v = values[u]
             c = index.get(v)
             if c is None:
                 if _is_missing(v):
                     raise SchemaError(
-                        f"Row {i} has a missing label; learning needs a label for every row "
+                        f"Row {int(first[u])} has a missing label; learning needs a label for every row "
                         "(drop or hold such rows until the label arrives)."
                     )
                 if not isinstance(v, (str, int, float, bool)):
                     raise SchemaError(f"Labels must be str, int, float or bool. Got {type(v).__name__}.")
                 c = index[v] = len(labels)
                 labels.append(v)
-            out[i] = c
-        return out
+            table[u] = c
+        return table[inverse.reshape(-1)]
 
     def _labels(self, codes: np.ndarray) -> np.ndarray:
         """Codes back to labels; code -1 (nothing learned yet) becomes None."""
@@ -280,7 +291,8 @@ class Classifier(Learner):
 
     def predict_one(self, x: Mapping[Hashable, Any]) -> Any:
         """The most probable label, or ``None`` before any learning."""
-        return self._labels(self._argmax(self._safe_proba(self._row(x))))[0]
+        code = int(self._argmax(self._safe_proba(self._row(x)))[0])
+        return None if code < 0 else self.classes_[code]
 
     def learn_many(self, X: Any, y: Any, schema: Schema | None = None) -> Classifier:
         """Learn a batch (rows in order)."""

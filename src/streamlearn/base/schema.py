@@ -218,11 +218,7 @@ class Schema:
             j = self._index[name]
             col = np.asarray(X[:, j_src], dtype=np.float64)
             if self.kinds[j] == CAT and source.kinds[j_src] == CAT:
-                remap = np.array(
-                    [self.code(j, v) for v in source.categories[j_src]] + [np.nan], dtype=np.float64
-                )
-                codes = np.where(np.isnan(col), len(remap) - 1, col).astype(np.int64)
-                out[:, j] = remap[codes]
+                out[:, j] = self._translate(j, col, source.categories[j_src])
             elif self.kinds[j] == CAT:  # numeric values into a categorical column
                 out[:, j] = [NAN if v != v else self.code(j, v) for v in col.tolist()]
             elif source.kinds[j_src] == CAT:  # categories into a numeric column
@@ -230,6 +226,22 @@ class Schema:
             else:
                 out[:, j] = col
         self._finite(out)
+        return out
+
+    def _translate(self, j: int, col: np.ndarray, vocabulary: list[Any]) -> np.ndarray:
+        """Codes of another vocabulary into column ``j``'s codes.
+
+        Unseen categories are added in order of first appearance in ``col``
+        (as a loop of :meth:`row` would), not in the other vocabulary's order.
+        """
+        present = ~np.isnan(col)
+        codes = col[present].astype(np.int64)
+        uniq, first = np.unique(codes, return_index=True)
+        remap = np.full(len(vocabulary) + 1, np.nan)
+        for c in uniq[np.argsort(first)].tolist():
+            remap[c] = self.code(j, vocabulary[c])
+        out = np.full(len(col), np.nan)
+        out[present] = remap[codes]
         return out
 
     def _finite(self, out: np.ndarray) -> None:

@@ -125,11 +125,11 @@ class Pipeline(Learner):
         return first._row(x), first._input_schema()
 
     def _learn_forward(self, X: np.ndarray, schema: Schema | None) -> tuple[np.ndarray, Schema | None]:
+        """Learn each transformer row by row; each row leaves a step transformed by the
+        state that just learned it (as ``learn_one`` in a loop would)."""
         for t in self.transformers:
             A = t._rows(X, schema)
-            if len(A):
-                t._learn(A)
-            X, schema = t._transform(A), t.output_schema()
+            X, schema = t._prequential(A, A)[1], t.output_schema()
         return X, schema
 
     def _forward(self, X: np.ndarray, schema: Schema | None) -> tuple[np.ndarray, Schema | None]:
@@ -200,7 +200,8 @@ class Pipeline(Learner):
         return {c: float(p) for c, p in zip(final.classes_, P[0])}
 
     def predict_one(self, x: Mapping[Hashable, Any]) -> Any:
-        return self.predict_many(*self._forward(*self._record(x)), _forwarded=True)[0]
+        out = self.predict_many(*self._forward(*self._record(x)), _forwarded=True)[0]
+        return out.item() if isinstance(out, np.generic) else out
 
     def predict_proba_many(self, X: Any, schema: Schema | None = None) -> np.ndarray:
         final = self._need(Classifier, "predict probabilities")

@@ -1,0 +1,5 @@
+"""Streaming clustering."""
+
+from streamlearn.cluster.kmeans import KMeans
+
+__all__ = ["KMeans"]
