@@ -74,9 +74,7 @@ class Learner:
         yield {}
 
     def __repr__(self) -> str:
-        defaults = {
-            k: p.default for k, p in inspect.signature(type(self).__init__).parameters.items()
-        }
+        defaults = {k: p.default for k, p in inspect.signature(type(self).__init__).parameters.items()}
         shown = []
         for k, v in self.get_params().items():
             d = defaults.get(k, inspect.Parameter.empty)
@@ -93,9 +91,7 @@ class Learner:
     # -- state ---------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
         """Learned state: public attributes ending in ``_``."""
-        return {
-            k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")
-        }
+        return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
 
     def _set_state(self, state: Mapping[str, Any]) -> None:
         for k, v in state.items():
@@ -359,9 +355,7 @@ class Regressor(Learner):
         except (TypeError, ValueError):
             raise SchemaError("Regression targets must be numbers.") from None
         if not np.isfinite(out).all():
-            raise SchemaError(
-                "Regression targets must be finite; drop rows whose target is NaN or inf."
-            )
+            raise SchemaError("Regression targets must be finite; drop rows whose target is NaN or inf.")
         return out
 
     def learn_one(self, x: Mapping[Hashable, Any], y: float) -> Regressor:

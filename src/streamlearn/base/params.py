@@ -4,10 +4,10 @@ A learner lists its rules in ``_param_rules``; ``Learner.__init__`` helpers
 call :func:`validate` and a wrong value raises one message format:
 
 >>> from streamlearn.base.params import Interval, validate
->>> validate("Demo", {"grace_period": -3}, {"grace_period": Interval(int, 1, None)})
+>>> validate("HT", {"grace_period": -3}, {"grace_period": Interval(int, 1, None)})
 Traceback (most recent call last):
 ...
-streamlearn.base.errors.InvalidParameterError: The 'grace_period' parameter of Demo must be an int >= 1. Got -3.
+streamlearn.base.errors.InvalidParameterError: The 'grace_period' parameter of HT must be an int >= 1. Got -3.
 """
 
 from __future__ import annotations
@@ -63,9 +63,10 @@ class Interval(Rule):
             return False
         if not isinstance(value, numbers.Real) or math.isnan(float(value)):
             return False
-        if self.low is not None and (value <= self.low if self.open_low else value < self.low):
+        v = float(value)
+        if self.low is not None and (v <= self.low if self.open_low else v < self.low):
             return False
-        return not (self.high is not None and (value >= self.high if self.open_high else value > self.high))
+        return not (self.high is not None and (v >= self.high if self.open_high else v > self.high))
 
 
 class OneOf(Rule):
@@ -87,9 +88,7 @@ class InstanceOf(Rule):
         self.description = description or "an instance of " + " or ".join(t.__name__ for t in types)
 
     def ok(self, value: Any) -> bool:
-        return isinstance(value, self.types) and not (
-            isinstance(value, bool) and bool not in self.types
-        )
+        return isinstance(value, self.types) and not (isinstance(value, bool) and bool not in self.types)
 
 
 class Satisfies(Rule):

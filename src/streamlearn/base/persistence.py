@@ -74,7 +74,9 @@ class _Encoder:
             return self.value(v.item())
         if isinstance(v, np.ndarray):
             if v.dtype.kind not in "biufc":
-                raise PersistenceError(f"Cannot save an array of dtype {v.dtype} (object arrays are not allowed).")
+                raise PersistenceError(
+                    f"Cannot save an array of dtype {v.dtype} (object arrays are not allowed)."
+                )
             key = f"a{len(self.arrays)}"
             self.arrays[key] = v
             return {"__array__": key}
@@ -158,7 +160,9 @@ def to_manifest(model: Learner) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def from_manifest(manifest: dict[str, Any], arrays: dict[str, np.ndarray]) -> Learner:
     """Rebuild a learner from :func:`to_manifest`'s output."""
     if manifest.get("format") != FORMAT:
-        raise PersistenceError(f"Unsupported model file format {manifest.get('format')!r}; expected {FORMAT}.")
+        raise PersistenceError(
+            f"Unsupported model file format {manifest.get('format')!r}; expected {FORMAT}."
+        )
 
     def get(key: str) -> np.ndarray:
         try:

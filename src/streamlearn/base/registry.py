@@ -14,13 +14,16 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from streamlearn.base.errors import UnknownNameError
 
+if TYPE_CHECKING:
+    from streamlearn.base.learner import Learner
+
 T = TypeVar("T", bound=type)
 
-_REGISTRY: dict[str, type] = {}
+_REGISTRY: dict[str, type[Learner]] = {}
 
 # Modules whose import registers the built-in learners.
 _BUILTIN_MODULES = (
@@ -46,7 +49,7 @@ def register(name: str | None = None) -> Callable[[T], T]:
         key = name or snake_case(cls.__name__)
         if key in _REGISTRY and _REGISTRY[key] is not cls:
             raise RuntimeError(f"Two learners registered as {key!r}: {_REGISTRY[key]} and {cls}.")
-        _REGISTRY[key] = cls
+        _REGISTRY[key] = cls  # type: ignore[assignment]
         cls.registry_name = key  # type: ignore[attr-defined]
         return cls
 
@@ -58,13 +61,13 @@ def _load_builtins() -> None:
         importlib.import_module(mod)
 
 
-def registry() -> dict[str, type]:
+def registry() -> dict[str, type[Learner]]:
     """All registered learner classes, by name (built-ins imported on demand)."""
     _load_builtins()
     return dict(sorted(_REGISTRY.items()))
 
 
-def get(name: str) -> type:
+def get(name: str) -> type[Learner]:
     """The class registered as ``name``; a clear error lists the known names."""
     classes = registry()
     if name in classes:

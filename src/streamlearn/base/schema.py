@@ -158,7 +158,9 @@ class Schema:
     def row(self, record: Mapping[Hashable, Any]) -> np.ndarray:
         """One record (a dict) as a row in this schema's layout; grows the schema."""
         if not isinstance(record, Mapping):
-            raise SchemaError(f"A record must be a dict of feature name to value. Got {type(record).__name__}.")
+            raise SchemaError(
+                f"A record must be a dict of feature name to value. Got {type(record).__name__}."
+            )
         index = self._index
         for name, value in record.items():
             if name not in index and value is not None:
@@ -304,9 +306,7 @@ def as_matrix(X: Any, schema: Schema | None = None) -> tuple[np.ndarray, Schema 
                 cols.append(values.astype(np.float64))
             else:
                 j = s.add(name, CAT)
-                cols.append(
-                    np.array([s._cell(j, v) for v in values.tolist()], dtype=np.float64)
-                )
+                cols.append(np.array([s._cell(j, v) for v in values.tolist()], dtype=np.float64))
         n = len(cols[0]) if cols else 0
         return (np.column_stack(cols) if cols else np.empty((n, 0))), s
     raise SchemaError(

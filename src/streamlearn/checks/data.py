@@ -27,7 +27,9 @@ def check_data(learner: Learner, n: int = N_ROWS, seed: int = 7) -> tuple[np.nda
         cat = rng.integers(0, 3, size=n).astype(np.float64)
         X = np.column_stack([Xn, cat])
         cols.append(("proto", CAT))
-    schema = Schema(cols, categories={"proto": ["tcp", "udp", "icmp"]} if learner.accepts_categorical else None)
+    schema = Schema(
+        cols, categories={"proto": ["tcp", "udp", "icmp"]} if learner.accepts_categorical else None
+    )
     y: Any = None
     if learner.task == "classification":
         score = Xn[:, 0] + Xn[:, 1] / 10 - 1.0 + 0.3 * rng.standard_normal(n)

@@ -40,14 +40,26 @@ def _supervised(m: Learner) -> bool:
 
 
 def _learn_one(m: Any, x: dict[Hashable, Any], y: Any) -> None:
-    m.learn_one(x, y) if _supervised(m) else m.learn_one(x)
+    if m.task == "drift":
+        m.update(x.get("f0", 0.0))
+    elif _supervised(m):
+        m.learn_one(x, y)
+    else:
+        m.learn_one(x)
 
 
 def _learn_many(m: Any, X: np.ndarray, y: Any, schema: Any) -> None:
-    m.learn_many(X, y, schema=schema) if _supervised(m) else m.learn_many(X, schema=schema)
+    if m.task == "drift":
+        m.update_many(X[:, 0])
+    elif _supervised(m):
+        m.learn_many(X, y, schema=schema)
+    else:
+        m.learn_many(X, schema=schema)
 
 
 def _output_one(m: Any, x: dict[Hashable, Any]) -> Any:
+    if m.task == "drift":
+        return float(m.drift_detected)
     if m.task == "classification":
         return m.predict_proba_one(x)
     if m.task == "anomaly":
@@ -58,6 +70,8 @@ def _output_one(m: Any, x: dict[Hashable, Any]) -> Any:
 
 
 def _output_many(m: Any, X: np.ndarray, schema: Any) -> Any:
+    if m.task == "drift":
+        return np.array([float(m.drift_detected), float(m.warning_detected)])[: len(X)]
     if m.task == "classification":
         return m.predict_proba_many(X, schema=schema)
     if m.task == "anomaly":
@@ -125,6 +139,7 @@ def check_clone(learner: Learner) -> None:
     assert twin is not learner and type(twin) is type(learner)
     assert repr(twin) == repr(learner), f"clone changed parameters: {twin!r} vs {learner!r}"
     assert not twin.is_fitted, f"{type(learner).__name__}.clone() kept learned state"
+    assert digest(twin) == digest(learner.clone()), f"{type(learner).__name__}.clone() is not fresh"
 
 
 def check_deterministic(learner: Learner) -> None:
@@ -179,6 +194,21 @@ def check_test_then_train(learner: Learner) -> None:
             exp = np.concatenate(parts)
     _close(got, exp, "test-then-train batch vs one at a time", name)
     _same_state(batch, loop, "state after test-then-train batch vs one at a time")
+
+
+def check_update_many_equals_update(learner: Learner) -> None:
+    """Drift detectors: ``update_many`` finds the drifts a loop of ``update`` finds."""
+    if learner.task != "drift":
+        return
+    rng = np.random.default_rng(5)
+    values = np.concatenate([rng.normal(0.2, 0.05, 600), rng.normal(0.8, 0.05, 600)]).clip(0, 1)
+    errors = (rng.random(1200) < np.where(np.arange(1200) < 600, 0.1, 0.6)).astype(np.float64)
+    for stream in (values, errors):
+        batch, loop = learner.clone(), learner.clone()
+        got = np.concatenate([batch.update_many(stream[:500]), 500 + batch.update_many(stream[500:])])  # type: ignore[attr-defined]
+        exp = [i for i, v in enumerate(stream) if loop.update(float(v))]  # type: ignore[attr-defined]
+        assert got.tolist() == exp, f"{type(learner).__name__}: update_many {got.tolist()} vs update {exp}"
+        _same_state(batch, loop, "state after update_many vs loop of update")
 
 
 def check_learn_many_equals_learn_one(learner: Learner) -> None:
@@ -251,14 +281,17 @@ def check_new_and_missing_features(learner: Learner) -> None:
 
 
 def check_empty_and_wrong_shape(learner: Learner) -> None:
-    """An empty batch is a no-op; a batch that is not 2-D is a SchemaError."""
+    """An empty batch is a no-op; a batch of the wrong dimension is a SchemaError."""
     X, y, schema = check_data(learner)
     _learn_many(learner, X[:0], None if y is None else y[:0], schema)
     _learn_many(learner, X[:20], None if y is None else y[:20], schema)
     out = _output_many(learner, X[:0], schema)
     assert len(out) == 0, f"{type(learner).__name__}: output for an empty batch has {len(out)} rows"
     try:
-        _learn_many(learner, X[0], None if y is None else y[:1], None)
+        if learner.task == "drift":  # a stream of values must be 1-D
+            learner.update_many(X[:5])  # type: ignore[attr-defined]
+        else:
+            _learn_many(learner, X[0], None if y is None else y[:1], None)
     except SchemaError:
         pass
     else:
@@ -273,10 +306,12 @@ def check_new_class(learner: Learner) -> None:
     _learn_many(learner, X, y, schema)
     x = records(X[:1], schema)[0]
     for _ in range(30):
-        learner.learn_one(x, "brand-new")  # type: ignore[call-arg]
+        learner.learn_one(x, "brand-new")  # type: ignore[attr-defined]
     proba = learner.predict_proba_one(x)  # type: ignore[attr-defined]
     assert "brand-new" in proba, f"{type(learner).__name__}: new class missing from {proba}"
-    assert abs(sum(proba.values()) - 1.0) < 1e-6, f"{type(learner).__name__}: proba sums to {sum(proba.values())}"
+    assert abs(sum(proba.values()) - 1.0) < 1e-6, (
+        f"{type(learner).__name__}: proba sums to {sum(proba.values())}"
+    )
 
 
 def check_predict_before_learning(learner: Learner) -> None:
@@ -313,6 +348,7 @@ CHECKS: tuple[Check, ...] = (
     check_deterministic,
     check_test_then_train,
     check_learn_many_equals_learn_one,
+    check_update_many_equals_update,
     check_save_load,
     check_no_mutation,
     check_new_and_missing_features,

@@ -1,0 +1,1 @@
+"""The ``streamlearn`` command line."""

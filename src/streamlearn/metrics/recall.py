@@ -1,0 +1,38 @@
+"""Recall: of the rows of a class, the share predicted as that class.
+
+``average`` is ``"binary"`` (the recall of ``pos_label``), ``"macro"``,
+``"micro"`` or ``"weighted"`` (see :mod:`streamlearn.metrics._averaging`).
+A missing prediction counts against the true class's recall.
+
+>>> from streamlearn.metrics import Recall
+>>> y_true = [True, False, True, True]
+>>> y_pred = [True, True, False, True]
+>>> Recall().update_many(y_true, y_pred).get()
+0.666666...
+>>> Recall(average="macro").update_many(y_true, y_pred).get()
+0.333333...
+
+References: C. J. van Rijsbergen (1979). Information Retrieval, 2nd ed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from streamlearn.metrics._averaging import AveragedMetric
+
+
+class Recall(AveragedMetric):
+    """Recall ``tp / (tp + fn)``, averaged over classes as ``average`` says."""
+
+    _short = "recall"
+
+    def __init__(self, average: str = "binary", pos_label: Any = True) -> None:
+        self.average = average
+        self.pos_label = pos_label
+        super().__init__()
+
+    def _num_den(self, tp: np.ndarray, pred: np.ndarray, true: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return tp, true
