@@ -208,6 +208,12 @@ def load(path: str | os.PathLike[str]) -> Learner:
     return from_manifest(manifest, arrays)
 
 
+def size_bytes(model: Learner) -> int:
+    """Bytes of the model's saved state: its manifest plus its arrays (uncompressed)."""
+    manifest, arrays = to_manifest(model)
+    return len(json.dumps(manifest)) + sum(a.nbytes for a in arrays.values())
+
+
 def digest(model: Learner) -> str:
     """A stable SHA-256 of the model's class, parameters and learned state."""
     manifest, arrays = to_manifest(model)

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from streamlearn.base.batch import Batch
 from streamlearn.base.learner import Learner
-from streamlearn.base.persistence import digest
+from streamlearn.base.persistence import digest, size_bytes
 from streamlearn.base.registry import make
 from streamlearn.cli.main import parse_params
 from streamlearn.compose.auto import with_preprocessing
@@ -95,6 +95,7 @@ def evaluate(
         "n_unlabelled": out.get("n_unlabelled", 0),
         "history": out.get("history", []),
         "model_sha256": digest(model),
+        "model_bytes": size_bytes(model),
     }
 
 
@@ -144,6 +145,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     table.add_row("seconds (test-then-train)", f"{result['seconds']:.3f}")
     table.add_row("seconds reading data", f"{result['read_seconds']:.3f}")
     table.add_row("seconds compiling (first run only)", f"{result['compile_seconds']:.3f}")
+    table.add_row("model size (bytes)", f"{result['model_bytes']:,}")
     table.add_row("model sha256", result["model_sha256"][:16] + "…")
     Console().print(table)
     return 0

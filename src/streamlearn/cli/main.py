@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-preprocess", action="store_true", help="do not add scaling / one-hot encoding")
     ev.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
 
-    sub.add_parser("models", help="the learners and their parameters")
+    models = sub.add_parser("models", help="the learners and their parameters")
+    models.add_argument("--json", action="store_true", help="print them as one JSON list")
 
     demo = sub.add_parser("demo", help="an online intrusion detector on a bundled NSL-KDD sample")
     demo.add_argument(
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "models":
             from streamlearn.cli.models import run_models
 
-            return run_models()
+            return run_models(args.json)
         from streamlearn.cli.demo import run_demo
 
         return run_demo(args)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import json
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from streamlearn.base.registry import registry
 
@@ -30,12 +30,14 @@ def describe() -> list[dict[str, Any]]:
     return out
 
 
-def run_models() -> int:
-    table = Table(title="streamlearn models")
-    for col in ("name", "class", "task", "parameters (defaults)"):
-        table.add_column(col)
-    for d in describe():
+def run_models(as_json: bool = False) -> int:
+    entries = describe()
+    if as_json:
+        print(json.dumps(entries, default=repr))
+        return 0
+    console = Console(soft_wrap=True)
+    for d in entries:
+        console.print(f"[bold]{d['name']}[/]  ({d['class']}, {d['task']})", highlight=False)
         params = ", ".join(f"{k}={v!r}" for k, v in d["params"].items())
-        table.add_row(str(d["name"]), str(d["class"]), str(d["task"]), params)
-    Console().print(table)
+        console.print(f"    {params or '(no parameters)'}", highlight=False, markup=False)
     return 0
