@@ -58,6 +58,7 @@ class Schema:
         self.categories: list[list[Any]] = []
         self._index: dict[Hashable, int] = {}
         self._codes: list[dict[Any, int]] = []
+        self._plans: dict[int, _AlignPlan] = {}
         self.n_invalid = 0
         for col in columns:
             if isinstance(col, tuple):
@@ -209,41 +210,76 @@ class Schema:
                 "A batch must be numeric (categorical columns hold codes). "
                 f"Got dtype {X.dtype}; convert it with streamlearn.base.schema.as_matrix()."
             )
-        for name, kind in zip(source.names, source.kinds):
-            self.add(name, kind)
-        if source is self or (source.names == self.names and not any(k == CAT for k in source.kinds)):
+        plan = self._plan(source)
+        if source is self or (plan.identity and self.width == source.width):
             out = np.array(X, dtype=np.float64, order="C", copy=True)
             self._finite(out)
             return out
         out = np.full((X.shape[0], self.width), NAN)
-        for j_src, name in enumerate(source.names):
-            j = self._index[name]
+        if len(plan.num_src):
+            out[:, plan.num_dst] = X[:, plan.num_src]
+        for j_src, j in plan.cat:
+            out[:, j] = self._translate(j, np.asarray(X[:, j_src], dtype=np.float64), source, j_src, plan)
+        for j_src, j in plan.mixed:
             col = np.asarray(X[:, j_src], dtype=np.float64)
-            if self.kinds[j] == CAT and source.kinds[j_src] == CAT:
-                out[:, j] = self._translate(j, col, source.categories[j_src])
-            elif self.kinds[j] == CAT:  # numeric values into a categorical column
+            if self.kinds[j] == CAT:  # numeric values into a categorical column
                 out[:, j] = [NAN if v != v else self.code(j, v) for v in col.tolist()]
-            elif source.kinds[j_src] == CAT:  # categories into a numeric column
+            else:  # categories into a numeric column
                 out[:, j] = [self._number(source.decode(j_src, v)) for v in col.tolist()]
-            else:
-                out[:, j] = col
         self._finite(out)
         return out
 
-    def _translate(self, j: int, col: np.ndarray, vocabulary: list[Any]) -> np.ndarray:
-        """Codes of another vocabulary into column ``j``'s codes.
+    def _plan(self, source: Schema) -> _AlignPlan:
+        """Where each column of ``source`` goes in this schema (cached per source and width)."""
+        hit = self._plans.get(id(source))
+        if hit is not None and hit.source is source and hit.width == source.width:
+            return hit
+        for name, kind in zip(source.names, source.kinds):
+            self.add(name, kind)
+        plan = _AlignPlan(source, source.width)
+        num_src, num_dst = [], []
+        for j_src, name in enumerate(source.names):
+            j = self._index[name]
+            if self.kinds[j] == NUM and source.kinds[j_src] == NUM:
+                num_src.append(j_src)
+                num_dst.append(j)
+            elif self.kinds[j] == CAT and source.kinds[j_src] == CAT:
+                plan.cat.append((j_src, j))
+            else:
+                plan.mixed.append((j_src, j))
+        plan.num_src = np.array(num_src, dtype=np.intp)
+        plan.num_dst = np.array(num_dst, dtype=np.intp)
+        plan.identity = not plan.cat and not plan.mixed and num_dst == list(range(source.width))
+        if len(self._plans) >= 16:
+            self._plans.clear()
+        self._plans[id(source)] = plan
+        return plan
+
+    def _translate(self, j: int, col: np.ndarray, source: Schema, j_src: int, plan: _AlignPlan) -> np.ndarray:
+        """Codes of ``source``'s column ``j_src`` into column ``j``'s codes.
 
         Unseen categories are added in order of first appearance in ``col``
         (as a loop of :meth:`row` would), not in the other vocabulary's order.
+        Known translations are cached in the plan (codes never change).
         """
+        vocabulary = source.categories[j_src]
+        remap = plan.remaps.get(j_src)
+        if remap is None or len(remap) < len(vocabulary):
+            grown = np.full(len(vocabulary), np.nan)
+            if remap is not None:
+                grown[: len(remap)] = remap
+            remap = plan.remaps[j_src] = grown
         present = ~np.isnan(col)
         codes = col[present].astype(np.int64)
-        uniq, first = np.unique(codes, return_index=True)
-        remap = np.full(len(vocabulary) + 1, np.nan)
-        for c in uniq[np.argsort(first)].tolist():
-            remap[c] = self.code(j, vocabulary[c])
+        mapped = remap[codes]
+        unknown = np.isnan(mapped)
+        if unknown.any():
+            uniq, first = np.unique(codes[unknown], return_index=True)
+            for c in uniq[np.argsort(first)].tolist():
+                remap[c] = self.code(j, vocabulary[c])
+            mapped = remap[codes]
         out = np.full(len(col), np.nan)
-        out[present] = remap[codes]
+        out[present] = mapped
         return out
 
     def _finite(self, out: np.ndarray) -> None:
@@ -273,6 +309,19 @@ class Schema:
 
     def copy(self) -> Schema:
         return Schema.from_dict(self.to_dict())
+
+
+class _AlignPlan:
+    """How the columns of one source schema map into another (a cache)."""
+
+    def __init__(self, source: Schema, width: int):
+        self.source, self.width = source, width
+        self.num_src = np.empty(0, dtype=np.intp)
+        self.num_dst = np.empty(0, dtype=np.intp)
+        self.cat: list[tuple[int, int]] = []
+        self.mixed: list[tuple[int, int]] = []
+        self.identity = False
+        self.remaps: dict[int, np.ndarray] = {}
 
 
 def as_matrix(X: Any, schema: Schema | None = None) -> tuple[np.ndarray, Schema | None]:

@@ -131,10 +131,11 @@ class OneHotEncoder(Transformer):
     # -- hooks ----------------------------------------------------------------
     def _encode(self, X: np.ndarray) -> np.ndarray:
         out = np.zeros((len(X), len(self.columns_)))
+        numpos = np.asarray(self._numpos[: X.shape[1]], dtype=np.intp)
+        placed = np.flatnonzero(numpos >= 0)
+        out[:, numpos[placed]] = X[:, placed]  # numeric columns, all at once
         for j, kind in enumerate(self.schema_.kinds):
             if kind == NUM:
-                if self._numpos[j] >= 0:
-                    out[:, self._numpos[j]] = X[:, j]
                 continue
             col = X[:, j]
             rows = np.flatnonzero(~np.isnan(col))
