@@ -514,3 +514,98 @@ class DriftDetector(Learner):
 
     def update_many(self, values: Any) -> np.ndarray:
         raise NotImplementedError
+
+
+class Forecaster(Learner):
+    """Forecasts the next values of a series (one or several, as columns).
+
+    ``learn_one(y)`` takes the next observation: a number, or a dict
+    ``{series: value}`` for several series; ``forecast(horizon)`` returns the
+    next ``horizon`` values (a list of numbers, or of dicts). Batches:
+    ``learn_many(Y)`` and ``test_then_train_many(Y, horizon)`` with ``Y`` of
+    shape ``(n,)`` or ``(n, k)``; the latter returns, for each row ``t``, the
+    ``horizon`` values forecast *before* row ``t`` was learned (shape
+    ``(n, horizon)`` or ``(n, horizon, k)``), identical to a loop of
+    ``forecast``/``learn_one``. Row ``t``'s forecast step ``j`` is scored
+    against ``Y[t + j]``.
+
+    Hooks on float arrays ``(n, k)``: ``_learn(Y)``, ``_forecast(horizon) ->
+    (horizon, k)`` (NaN before anything was learned) and optionally a compiled
+    ``_test_then_train(Y, horizon) -> (n, horizon, k)``. NaN in ``Y`` means a
+    missing observation; each forecaster documents what it does with it.
+    """
+
+    task = "forecasting"
+
+    def _learn(self, Y: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _forecast(self, horizon: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def _test_then_train(self, Y: np.ndarray, horizon: int) -> np.ndarray:
+        out = np.empty((len(Y), horizon, Y.shape[1]))
+        for t in range(len(Y)):
+            out[t] = self._forecast(horizon)
+            self._learn(Y[t : t + 1])
+        return out
+
+    def _series(self, Y: Any) -> tuple[np.ndarray, bool]:
+        """``Y`` as a float ``(n, k)`` array, and whether the input was 1-D."""
+        Y = np.asarray(Y, dtype=np.float64) if not isinstance(Y, np.ndarray) else Y
+        if Y.ndim not in (1, 2):
+            raise SchemaError(f"A series batch must be 1-D (one series) or 2-D (n, series). Got {Y.shape}.")
+        if Y.dtype.kind not in "fiub":
+            raise SchemaError(f"Series values must be numbers. Got dtype {Y.dtype}.")
+        flat = Y.ndim == 1
+        Y = np.array(Y.reshape(len(Y), -1), dtype=np.float64)
+        Y[np.isinf(Y)] = np.nan
+        k = getattr(self, "n_series_", None)
+        if k is None:
+            self.n_series_ = Y.shape[1]
+        elif Y.shape[1] != k:
+            raise SchemaError(f"{type(self).__name__} forecasts {k} series; got a batch of {Y.shape[1]}.")
+        return Y, flat
+
+    def _observation(self, y: Any) -> np.ndarray:
+        if isinstance(y, Mapping):
+            names = self.__dict__.setdefault("series_names_", list(y))
+            if set(y) != set(names):
+                raise SchemaError(f"Expected values for the series {names}; got {list(y)}.")
+            row = [y[n] for n in names]
+        else:
+            row = [y]
+        try:
+            values = [np.nan if v is None else float(v) for v in row]
+        except (TypeError, ValueError):
+            raise SchemaError(f"Series values must be numbers. Got {y!r}.") from None
+        return self._series(np.array([values]))[0]
+
+    def learn_one(self, y: Any) -> Forecaster:
+        self._learn(self._observation(y))
+        return self
+
+    def forecast(self, horizon: int = 1) -> list[Any]:
+        """The next ``horizon`` values (dicts when learning from dicts)."""
+        if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
+            raise SchemaError(f"horizon must be a positive int. Got {horizon!r}.")
+        k = getattr(self, "n_series_", 1)
+        F = self._forecast(horizon) if getattr(self, "n_series_", None) else np.full((horizon, k), np.nan)
+        names = getattr(self, "series_names_", None)
+        if names:
+            return [dict(zip(names, map(float, row))) for row in F]
+        return [float(v) for v in F[:, 0]] if k == 1 else F.tolist()
+
+    def learn_many(self, Y: Any) -> Forecaster:
+        Y, _ = self._series(Y)
+        if len(Y):
+            self._learn(Y)
+        return self
+
+    def test_then_train_many(self, Y: Any, horizon: int = 1) -> np.ndarray:
+        """Forecasts made before each row was learned, then the row is learned."""
+        if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
+            raise SchemaError(f"horizon must be a positive int. Got {horizon!r}.")
+        Y, flat = self._series(Y)
+        out = self._test_then_train(Y, horizon) if len(Y) else np.empty((0, horizon, Y.shape[1]))
+        return out[:, :, 0] if flat else out

@@ -42,6 +42,8 @@ def _supervised(m: Learner) -> bool:
 def _learn_one(m: Any, x: dict[Hashable, Any], y: Any) -> None:
     if m.task == "drift":
         m.update(x.get("f0", 0.0))
+    elif m.task == "forecasting":
+        m.learn_one(x.get("f0"))
     elif _supervised(m):
         m.learn_one(x, y)
     else:
@@ -49,8 +51,8 @@ def _learn_one(m: Any, x: dict[Hashable, Any], y: Any) -> None:
 
 
 def _learn_many(m: Any, X: np.ndarray, y: Any, schema: Any) -> None:
-    if m.task == "drift":
-        m.update_many(X[:, 0])
+    if m.task in ("drift", "forecasting"):
+        m.update_many(X[:, 0]) if m.task == "drift" else m.learn_many(X[:, 0])
     elif _supervised(m):
         m.learn_many(X, y, schema=schema)
     else:
@@ -60,6 +62,8 @@ def _learn_many(m: Any, X: np.ndarray, y: Any, schema: Any) -> None:
 def _output_one(m: Any, x: dict[Hashable, Any]) -> Any:
     if m.task == "drift":
         return float(m.drift_detected)
+    if m.task == "forecasting":
+        return m.forecast(3)
     if m.task == "classification":
         return m.predict_proba_one(x)
     if m.task == "anomaly":
@@ -72,6 +76,8 @@ def _output_one(m: Any, x: dict[Hashable, Any]) -> Any:
 def _output_many(m: Any, X: np.ndarray, schema: Any) -> Any:
     if m.task == "drift":
         return np.array([float(m.drift_detected), float(m.warning_detected)])[: len(X)]
+    if m.task == "forecasting":
+        return np.array(m.forecast(max(len(X), 1)), dtype=np.float64)[: len(X)]
     if m.task == "classification":
         return m.predict_proba_many(X, schema=schema)
     if m.task == "anomaly":
@@ -156,6 +162,9 @@ def check_test_then_train(learner: Learner) -> None:
     if learner.task in ("transform", "drift"):
         return
     X, y, schema = check_data(learner)
+    if learner.task == "forecasting":
+        _check_forecast_test_then_train(learner, X[:, 0])
+        return
     batch, loop = learner.clone(), learner.clone()
     ys = [None] * len(X) if y is None else list(y)
     half = len(X) // 2
@@ -209,6 +218,28 @@ def check_update_many_equals_update(learner: Learner) -> None:
         exp = [i for i, v in enumerate(stream) if loop.update(float(v))]  # type: ignore[attr-defined]
         assert got.tolist() == exp, f"{type(learner).__name__}: update_many {got.tolist()} vs update {exp}"
         _same_state(batch, loop, "state after update_many vs loop of update")
+
+
+def _check_forecast_test_then_train(learner: Learner, series: np.ndarray) -> None:
+    batch: Any = learner.clone()
+    loop: Any = learner.clone()
+    half = len(series) // 2
+    parts = [
+        batch.test_then_train_many(series[:half], horizon=2),
+        batch.test_then_train_many(series[half:], horizon=2),
+    ]
+    got = np.concatenate(parts)
+    expected = []
+    for v in series:
+        expected.append(loop.forecast(2))
+        loop.learn_one(float(v))
+    _close(
+        got,
+        np.array(expected, dtype=np.float64),
+        "test-then-train batch vs one at a time",
+        type(learner).__name__,
+    )
+    _same_state(batch, loop, "state after test-then-train batch vs one at a time")
 
 
 def check_learn_many_equals_learn_one(learner: Learner) -> None:
