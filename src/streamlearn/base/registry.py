@@ -32,6 +32,7 @@ _BUILTIN_MODULES = (
     "streamlearn.linear_model",
     "streamlearn.naive_bayes",
     "streamlearn.cluster",
+    "streamlearn.tree",
 )
 
 

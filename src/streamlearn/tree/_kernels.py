@@ -1,0 +1,564 @@
+"""Per-record logic of the Hoeffding tree classifier (compiled).
+
+Everything a record does happens here, in one compiled loop over a batch:
+route to a leaf, predict (majority class, naive Bayes or adaptive), update
+the leaf's statistics and, every ``grace_period`` weight at a leaf, look
+for a split with the Hoeffding bound and split; after a split the memory
+bound may deactivate or reactivate leaves.
+
+The loop never allocates node or slot storage. When a split (or a
+reactivation) needs more room than the arrays have, :func:`run` stops and
+returns ``(row, phase, nodes, slots)``: the row it stopped at, the phase
+to resume in (1: the split attempt of that row, 2: the memory check after
+it) and the capacities it needs. Python grows the arrays and calls again
+from that row and phase; nothing the row did before is repeated, so the
+result does not depend on how a stream is cut into batches.
+
+Parameters travel in two small arrays: ``fp`` (floats) and ``ip`` (ints),
+indexed by the constants below.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from streamlearn.tree._criteria import hoeffding_bound, merit_range, null_merit
+from streamlearn.tree._nodes import (
+    C_SEEN,
+    D_SEEN,
+    EQUALS,
+    K_SEEN,
+    LEAF,
+    MULTIWAY,
+    N_ACTIVE,
+    N_FREE,
+    N_INACTIVE,
+    N_NODES,
+    NUMERIC,
+    S_USED,
+    WEIGHT,
+)
+from streamlearn.tree._splitters import (
+    best_nominal_split,
+    best_numeric_split,
+    gauss_log_density,
+    gauss_update,
+    highest_code,
+    nominal_binary_post,
+    numeric_post,
+)
+
+# ``fp`` entries
+GRACE, DELTA, TAU, NB_THRESHOLD, MAX_BYTES, MIN_FRAC, N_FP = range(7)
+# ``ip`` entries
+CRITERION, LEAF_PRED, N_CANDIDATES, BINARY, MAX_DEPTH, REMOVE_POOR, N_IP = range(7)
+# leaf predictions
+MC, NB, NBA = 0, 1, 2
+# attempt/enforce outcomes
+NO_CHANGE, CHANGED, NEED_ROOM = 0, 1, 2
+
+
+# -- routing and prediction ----------------------------------------------------------
+@njit(cache=True)
+def route(t, x: np.ndarray) -> int:  # type: ignore[no-untyped-def]
+    """The leaf a row reaches. A missing value (or a category a multiway split has
+    no branch for) follows the node's ``missing_branch``."""
+    n = 0
+    while t.kind[n] != LEAF:
+        j = t.feature[n]
+        v = x[j] if j < x.shape[0] else np.nan
+        k = t.kind[n]
+        if v != v:
+            b = t.missing_branch[n]
+        elif k == NUMERIC:
+            b = 0 if v <= t.threshold[n] else 1
+        elif k == MULTIWAY:
+            code = int(v)
+            b = code if code < t.n_children[n] else t.missing_branch[n]
+        else:
+            b = 0 if v == t.threshold[n] else 1
+        n = t.child_start[n] + b
+    return n
+
+
+@njit(cache=True)
+def node_weight(t, n: int) -> float:  # type: ignore[no-untyped-def]
+    s = 0.0
+    for c in range(t.class_counts.shape[1]):
+        s += t.class_counts[n, c]
+    return s
+
+
+@njit(cache=True)
+def first_max(a: np.ndarray) -> int:
+    """Index of the first largest entry (-1 for an empty array)."""
+    best = -1
+    for c in range(a.shape[0]):
+        if best < 0 or a[c] > a[best]:
+            best = c
+    return best
+
+
+@njit(cache=True)
+def nb_log_votes(t, s: int, n: int, x: np.ndarray, lv: np.ndarray) -> bool:  # type: ignore[no-untyped-def]
+    """Naive Bayes log-scores ``log P(c) + sum_j log P(x_j | c)`` of leaf ``n`` (slot ``s``).
+
+    Only present features the leaf has observed take part. A class the leaf
+    never saw with feature ``j`` present scores ``-inf`` (as MOA). Returns
+    whether some class scores above ``-inf``.
+    """
+    cc = t.class_counts
+    ns = t.num_stats
+    k = cc.shape[1]
+    for c in range(k):
+        lv[c] = math.log(cc[n, c]) if cc[n, c] > 0.0 else -np.inf
+    d = min(x.shape[0], ns.shape[1])
+    for j in range(d):
+        v = x[j]
+        if v != v or t.disabled[s, j]:
+            continue
+        if t.is_cat[j]:
+            nv = t.n_values[s, j]
+            if nv == 0:
+                continue
+            code = int(v)
+            off = t.cat_offset[j]
+            inside = code < t.cat_width[j]
+            for c in range(k):
+                if lv[c] == -np.inf:
+                    continue
+                tot = ns[s, j, c, WEIGHT]
+                if tot <= 0.0:
+                    lv[c] = -np.inf
+                    continue
+                cnt = t.cat_counts[s, off + code, c] if inside else 0.0
+                lv[c] += math.log((cnt + 1.0) / (tot + nv))
+        else:
+            seen = False
+            for c in range(k):
+                if ns[s, j, c, WEIGHT] > 0.0:
+                    seen = True
+                    break
+            if not seen:
+                continue
+            for c in range(k):
+                if lv[c] == -np.inf:
+                    continue
+                lv[c] += gauss_log_density(ns[s, j, c, WEIGHT], ns[s, j, c, 1], ns[s, j, c, 2], v)
+    for c in range(k):  # noqa: SIM110 - a plain loop compiles to the simplest code
+        if lv[c] > -np.inf:
+            return True
+    return False
+
+
+@njit(cache=True)
+def softmax_into(lv: np.ndarray, out: np.ndarray) -> None:
+    m = -np.inf
+    for c in range(lv.shape[0]):
+        if lv[c] > m:
+            m = lv[c]
+    tot = 0.0
+    for c in range(lv.shape[0]):
+        e = math.exp(lv[c] - m) if lv[c] > -np.inf else 0.0
+        out[c] = e
+        tot += e
+    for c in range(lv.shape[0]):
+        out[c] /= tot
+
+
+@njit(cache=True)
+def leaf_votes(t, leaf: int, x: np.ndarray, fp, ip, lv, out, write: bool) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """The classes majority class and naive Bayes pick at ``leaf`` (-1: none),
+    and, when ``write``, the predicted probabilities in ``out``.
+
+    The prediction is naive Bayes at an active leaf (``"nb"``, once the leaf
+    weighs ``nb_threshold``), or under ``"nba"`` while naive Bayes has been
+    right at least as often as the majority class there; else the class
+    distribution of the leaf (of the nearest ancestor with weight, for a
+    leaf that has none yet).
+    """
+    cc = t.class_counts
+    k = cc.shape[1]
+    tot = node_weight(t, leaf)
+    mc, nb = -1, -1
+    if tot > 0.0:
+        mc = first_max(cc[leaf])
+    s = t.slot[leaf]
+    lp = ip[LEAF_PRED]
+    use_nb = False
+    if s >= 0 and lp != MC and tot > 0.0:
+        use_nb = tot >= fp[NB_THRESHOLD] and (lp == NB or not (t.nba[s, 0] > t.nba[s, 1]))
+        if (use_nb and write) or lp == NBA:
+            ok = nb_log_votes(t, s, leaf, x, lv)
+            nb = first_max(lv) if ok else mc
+            use_nb = use_nb and ok
+    if write:
+        if use_nb:
+            softmax_into(lv, out)
+        else:
+            n = leaf
+            while tot <= 0.0 and t.parent[n] >= 0:
+                n = t.parent[n]
+                tot = node_weight(t, n)
+            for c in range(k):
+                out[c] = cc[n, c] / tot if tot > 0.0 else 0.0
+    return mc, nb
+
+
+# -- learning -----------------------------------------------------------------------
+@njit(cache=True)
+def learn_leaf(t, leaf: int, x: np.ndarray, c: int, mc: int, nb: int, ip) -> None:  # type: ignore[no-untyped-def]
+    """Add row ``x`` of class ``c`` to the leaf: class weight, and at an active leaf
+    the attribute statistics (missing values skipped) and the adaptive counts."""
+    s = t.slot[leaf]
+    counters = t.counters
+    if s >= 0 and ip[LEAF_PRED] == NBA:
+        if mc == c:
+            t.nba[s, 0] += 1.0
+        if nb == c:
+            t.nba[s, 1] += 1.0
+    t.class_counts[leaf, c] += 1.0
+    if c >= counters[K_SEEN]:
+        counters[K_SEEN] = c + 1
+    if s < 0:
+        return
+    ns = t.num_stats
+    k = ns.shape[2]
+    d = min(x.shape[0], ns.shape[1])
+    for j in range(d):
+        v = x[j]
+        if v != v or t.disabled[s, j]:
+            continue
+        if j >= counters[D_SEEN]:
+            counters[D_SEEN] = j + 1
+        if t.is_cat[j]:
+            code = int(v)
+            if code < 0 or code >= t.cat_width[j]:
+                continue
+            row = t.cat_offset[j] + code
+            new = True
+            for c2 in range(k):
+                if t.cat_counts[s, row, c2] > 0.0:
+                    new = False
+                    break
+            if new:
+                t.n_values[s, j] += 1
+            t.cat_counts[s, row, c] += 1.0
+            ns[s, j, c, WEIGHT] += 1.0
+            if code >= t.cat_seen[j]:
+                counters[C_SEEN] += code + 1 - t.cat_seen[j]
+                t.cat_seen[j] = code + 1
+        else:
+            gauss_update(ns, s, j, c, v)
+
+
+@njit(cache=True)
+def wants_split(t, leaf: int, fp, ip) -> bool:  # type: ignore[no-untyped-def]
+    if t.slot[leaf] < 0:
+        return False
+    if ip[MAX_DEPTH] >= 0 and t.depth[leaf] >= ip[MAX_DEPTH]:
+        return False
+    return node_weight(t, leaf) - t.last_eval[leaf] >= fp[GRACE]
+
+
+# -- slots ----------------------------------------------------------------------------
+@njit(cache=True)
+def slots_available(t) -> int:  # type: ignore[no-untyped-def]
+    return t.counters[N_FREE] + t.num_stats.shape[0] - t.counters[S_USED]
+
+
+@njit(cache=True)
+def take_slot(t) -> int:  # type: ignore[no-untyped-def]
+    """A zeroed statistics slot (recycled first)."""
+    counters = t.counters
+    if counters[N_FREE] > 0:
+        counters[N_FREE] -= 1
+        s = t.free_slots[counters[N_FREE]]
+    else:
+        s = counters[S_USED]
+        counters[S_USED] += 1
+    t.num_stats[s] = 0.0
+    t.cat_counts[s] = 0.0
+    t.n_values[s] = 0
+    t.nba[s] = 0.0
+    t.disabled[s] = False
+    return s
+
+
+@njit(cache=True)
+def give_slot(t, s: int) -> None:  # type: ignore[no-untyped-def]
+    t.free_slots[t.counters[N_FREE]] = s
+    t.counters[N_FREE] += 1
+
+
+@njit(cache=True)
+def disable_attribute(t, s: int, j: int) -> None:  # type: ignore[no-untyped-def]
+    t.disabled[s, j] = True
+    t.num_stats[s, j] = 0.0
+    off = t.cat_offset[j]
+    for v in range(t.cat_width[j]):
+        t.cat_counts[s, off + v] = 0.0
+    t.n_values[s, j] = 0
+
+
+# -- splitting ----------------------------------------------------------------------
+@njit(cache=True)
+def attempt_split(t, leaf: int, fp, ip) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """Look for the best split of an active leaf and split when the Hoeffding
+    bound (or the tie threshold) allows.
+
+    Candidates, as in MOA: not splitting, and the best split of each
+    attribute. The best must beat the second best by more than the bound
+    ``eps`` (or ``eps < tau``). Equal merits rank later attributes higher.
+    Returns ``(outcome, nodes, slots)``; ``NEED_ROOM`` asks for capacities
+    before anything changed.
+    """
+    cc = t.class_counts
+    k = cc.shape[1]
+    pre = cc[leaf]
+    present = 0
+    for c in range(k):
+        if pre[c] > 0.0:
+            present += 1
+    if present < 2:
+        return NO_CHANGE, 0, 0
+    s = t.slot[leaf]
+    crit = ip[CRITERION]
+    min_frac = fp[MIN_FRAC]
+    d = t.num_stats.shape[1]
+    post = np.empty((2, k))
+    merits = np.full(d, np.nan)
+    best_m = null_merit(crit)
+    second = -np.inf
+    best_j, best_kind, best_val = -1, LEAF, 0.0
+    n_candidates = 1
+    for j in range(d):
+        if t.disabled[s, j]:
+            continue
+        if t.is_cat[j]:
+            if t.n_values[s, j] == 0:
+                continue
+            found, m, v = best_nominal_split(
+                t.cat_counts, t.num_stats, s, j, t.cat_offset[j], t.cat_width[j], pre, crit, min_frac,
+                ip[BINARY] != 0, post,
+            )  # fmt: skip
+            kind = MULTIWAY if v < 0 else EQUALS
+            val = float(v)
+        else:
+            found, m, val = best_numeric_split(t.num_stats, s, j, pre, crit, min_frac, ip[N_CANDIDATES], post)
+            kind = NUMERIC
+        if not found:
+            continue
+        n_candidates += 1
+        merits[j] = m
+        if m >= best_m:
+            second = best_m
+            best_m, best_j, best_kind, best_val = m, j, kind, val
+        elif m > second:
+            second = m
+    if n_candidates < 2:
+        return NO_CHANGE, 0, 0
+    w = node_weight(t, leaf)
+    eps = hoeffding_bound(merit_range(pre, crit), fp[DELTA], w)
+    should = (best_m - second > eps) or (eps < fp[TAU])
+    split = should and best_j >= 0 and best_m > -np.inf
+    m_children = 0
+    if split:  # ask for room before changing anything
+        off = t.cat_offset[best_j]
+        if best_kind == MULTIWAY:
+            m_children = highest_code(t.cat_counts, s, off, t.cat_width[best_j]) + 1
+        else:
+            m_children = 2
+        counters = t.counters
+        need_nodes = counters[N_NODES] + m_children
+        if need_nodes > t.kind.shape[0] or slots_available(t) + 1 < m_children:
+            return NEED_ROOM, need_nodes, counters[S_USED] + m_children
+    if ip[REMOVE_POOR] != 0:
+        for j in range(d):
+            if merits[j] == merits[j] and best_m - merits[j] > eps:
+                disable_attribute(t, s, j)
+    if not split:
+        return NO_CHANGE, 0, 0
+    # the split ----------------------------------------------------------------
+    off = t.cat_offset[best_j]
+    dists = np.empty((m_children, k))
+    if best_kind == NUMERIC:
+        numeric_post(t.num_stats, s, best_j, best_val, dists)
+    elif best_kind == EQUALS:
+        nominal_binary_post(t.cat_counts, t.num_stats, s, best_j, off, int(best_val), dists)
+    else:
+        for b in range(m_children):
+            for c in range(k):
+                dists[b, c] = t.cat_counts[s, off + b, c]
+    split_leaf(t, leaf, best_j, best_kind, best_val, dists)
+    return CHANGED, 0, 0
+
+
+@njit(cache=True)
+def split_leaf(t, leaf: int, j: int, kind: int, val: float, dists: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    """Turn ``leaf`` into a split node with one new active leaf per row of ``dists``
+    (each starting from that class distribution, as in MOA)."""
+    counters = t.counters
+    m = dists.shape[0]
+    k = dists.shape[1]
+    give_slot(t, t.slot[leaf])
+    base = counters[N_NODES]
+    t.kind[leaf] = kind
+    t.feature[leaf] = j
+    t.threshold[leaf] = val
+    t.child_start[leaf] = base
+    t.n_children[leaf] = m
+    t.slot[leaf] = -1
+    heaviest, heaviest_w = 0, -1.0
+    for b in range(m):
+        ch = base + b
+        w = 0.0
+        for c in range(k):
+            t.class_counts[ch, c] = dists[b, c]
+            w += dists[b, c]
+        if w > heaviest_w:
+            heaviest, heaviest_w = b, w
+        t.kind[ch] = LEAF
+        t.feature[ch] = -1
+        t.threshold[ch] = 0.0
+        t.child_start[ch] = 0
+        t.n_children[ch] = 0
+        t.missing_branch[ch] = 0
+        t.depth[ch] = t.depth[leaf] + 1
+        t.parent[ch] = leaf
+        t.last_eval[ch] = w
+        t.slot[ch] = take_slot(t)
+    t.missing_branch[leaf] = heaviest
+    counters[N_NODES] += m
+    counters[N_ACTIVE] += m - 1
+
+
+# -- memory bound ----------------------------------------------------------------------
+@njit(cache=True)
+def size_estimate(t, n_active: int, n_inactive: int, n_internal: int) -> float:  # type: ignore[no-untyped-def]
+    """Bytes of a tree with these node counts, for the classes, features and
+    categories learned so far (what the memory bound compares)."""
+    k = float(t.counters[K_SEEN])
+    d = float(t.counters[D_SEEN])
+    cats = float(t.counters[C_SEEN])
+    node = 8.0 * (10.0 + k)
+    active = node + 8.0 * (5.0 * d * k + cats * k + d + 3.0) + d
+    return (n_internal + n_inactive) * node + n_active * active
+
+
+@njit(cache=True)
+def enforce_memory(t, fp) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Keep the estimated size under ``max_size`` (MOA's tracker limit).
+
+    When the bound is exceeded (or some leaf is inactive), leaves are ranked
+    by promise (the weight their majority class gets wrong); the most
+    promising leaves that fit stay or become active, the others become
+    inactive (class counts only). Returns ``(outcome, slots)``.
+    """
+    counters = t.counters
+    bound = fp[MAX_BYTES]
+    n_leaves = counters[N_ACTIVE] + counters[N_INACTIVE]
+    internal = counters[N_NODES] - n_leaves
+    if counters[N_INACTIVE] == 0 and size_estimate(t, counters[N_ACTIVE], 0, internal) <= bound:
+        return NO_CHANGE, 0
+    leaves = np.empty(n_leaves, dtype=np.int64)
+    promise = np.empty(n_leaves)
+    i = 0
+    for n in range(counters[N_NODES]):
+        if t.kind[n] == LEAF:
+            leaves[i] = n
+            promise[i] = node_weight(t, n) - t.class_counts[n, first_max(t.class_counts[n])]
+            i += 1
+    order = np.argsort(promise, kind="mergesort")
+    max_active = 0
+    while max_active < n_leaves:
+        max_active += 1
+        if size_estimate(t, max_active, n_leaves - max_active, internal) > bound:
+            max_active -= 1
+            break
+    cutoff = n_leaves - max_active
+    for r in range(cutoff):
+        n = leaves[order[r]]
+        if t.slot[n] >= 0:
+            give_slot(t, t.slot[n])
+            t.slot[n] = -1
+            counters[N_ACTIVE] -= 1
+            counters[N_INACTIVE] += 1
+    for r in range(cutoff, n_leaves):
+        n = leaves[order[r]]
+        if t.slot[n] < 0:
+            if slots_available(t) == 0:
+                return NEED_ROOM, counters[S_USED] + n_leaves - r
+            t.slot[n] = take_slot(t)
+            t.last_eval[n] = node_weight(t, n)
+            counters[N_ACTIVE] += 1
+            counters[N_INACTIVE] -= 1
+    return CHANGED, 0
+
+
+# -- batch loops --------------------------------------------------------------------
+@njit(cache=True)
+def run(t, X_pred, X_learn, codes, out, predict: bool, same: bool, start: int, phase: int, fp, ip):  # type: ignore[no-untyped-def]
+    """Learn rows ``start..`` of ``X_learn`` (test-then-train when ``predict``:
+    ``out[i]`` is the prediction for ``X_pred[i]`` before learning row ``i``).
+
+    ``same`` says ``X_pred`` is ``X_learn``: the prediction's leaf and votes
+    are then reused for learning. Returns ``(row, phase, nodes, slots)``:
+    ``row == len(X_learn)`` when done, else where to resume after growing
+    storage to the capacities asked for.
+    """
+    n = X_learn.shape[0]
+    k = t.class_counts.shape[1]
+    lv = np.empty(k)
+    scratch = np.empty(k)
+    bounded = fp[MAX_BYTES] < np.inf
+    i = start
+    while i < n:
+        if phase == 0:
+            x = X_learn[i]
+            if predict:
+                leaf_p = route(t, X_pred[i])
+                mc, nb = leaf_votes(t, leaf_p, X_pred[i], fp, ip, lv, out[i], True)
+            if predict and same:
+                leaf = leaf_p
+            else:
+                leaf = route(t, x)
+                mc, nb = -1, -1
+                if ip[LEAF_PRED] == NBA and t.slot[leaf] >= 0:
+                    mc, nb = leaf_votes(t, leaf, x, fp, ip, lv, scratch, False)
+            learn_leaf(t, leaf, x, codes[i], mc, nb, ip)
+            if not wants_split(t, leaf, fp, ip):
+                i += 1
+                continue
+            phase = 1
+        if phase == 1:
+            leaf = route(t, X_learn[i])
+            outcome, req_nodes, req_slots = attempt_split(t, leaf, fp, ip)
+            if outcome == NEED_ROOM:
+                return i, 1, req_nodes, req_slots
+            t.last_eval[leaf] = node_weight(t, leaf)
+            if outcome == CHANGED and bounded:
+                phase = 2
+            else:
+                phase = 0
+                i += 1
+                continue
+        if phase == 2:
+            outcome, req_slots = enforce_memory(t, fp)
+            if outcome == NEED_ROOM:
+                return i, 2, 0, req_slots
+            phase = 0
+            i += 1
+    return n, 0, 0, 0
+
+
+@njit(cache=True)
+def predict(t, X, out, fp, ip) -> None:  # type: ignore[no-untyped-def]
+    """Probabilities of each row of ``X`` (no learning)."""
+    lv = np.empty(t.class_counts.shape[1])
+    for i in range(X.shape[0]):
+        leaf = route(t, X[i])
+        leaf_votes(t, leaf, X[i], fp, ip, lv, out[i], True)
