@@ -537,6 +537,10 @@ class Forecaster(Learner):
 
     task = "forecasting"
 
+    @property
+    def is_fitted(self) -> bool:
+        return getattr(self, "n_series_", None) is not None
+
     def _learn(self, Y: np.ndarray) -> None:
         raise NotImplementedError
 
@@ -558,7 +562,7 @@ class Forecaster(Learner):
         if Y.dtype.kind not in "fiub":
             raise SchemaError(f"Series values must be numbers. Got dtype {Y.dtype}.")
         flat = Y.ndim == 1
-        Y = np.array(Y.reshape(len(Y), -1), dtype=np.float64)
+        Y = np.array(Y[:, None] if flat else Y, dtype=np.float64)
         Y[np.isinf(Y)] = np.nan
         k = getattr(self, "n_series_", None)
         if k is None:

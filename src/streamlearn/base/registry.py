@@ -33,6 +33,7 @@ _BUILTIN_MODULES = (
     "streamlearn.naive_bayes",
     "streamlearn.cluster",
     "streamlearn.tree",
+    "streamlearn.time_series",
 )
 
 

@@ -308,7 +308,9 @@ def check_new_and_missing_features(learner: Learner) -> None:
     if learner.task == "classification":
         assert out and abs(sum(out.values()) - 1.0) < 1e-6, f"{type(learner).__name__}: bad proba {out}"
     elif learner.task != "transform":
-        assert np.isfinite(out), f"{type(learner).__name__}: non-finite output {out} with missing features"
+        assert np.isfinite(out).all(), (
+            f"{type(learner).__name__}: non-finite output {out} with missing features"
+        )
 
 
 def check_empty_and_wrong_shape(learner: Learner) -> None:
@@ -321,6 +323,8 @@ def check_empty_and_wrong_shape(learner: Learner) -> None:
     try:
         if learner.task == "drift":  # a stream of values must be 1-D
             learner.update_many(X[:5])  # type: ignore[attr-defined]
+        elif learner.task == "forecasting":  # a batch of series must be 1-D or 2-D
+            learner.learn_many(X[:5, :, None])  # type: ignore[attr-defined]
         else:
             _learn_many(learner, X[0], None if y is None else y[:1], None)
     except SchemaError:
