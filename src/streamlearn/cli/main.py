@@ -6,6 +6,7 @@ Examples::
     streamlearn evaluate --data flows.csv --target label --model gaussian_nb --limit 10000
     streamlearn models
     streamlearn demo
+    streamlearn run examples/pipelines/flows_file.yaml --json
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate", type=float, default=20000, help="replay rate in rows/s (0: as fast as possible)"
     )
     demo.add_argument("--model", default="logistic_regression", help="a registry name")
+
+    from streamlearn.cli.run import add_parser as add_run
+
+    add_run(sub)
     return parser
 
 
@@ -81,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from streamlearn.cli.models import run_models
 
             return run_models(args.json)
+        if args.command == "run":
+            from streamlearn.cli.run import run_pipeline
+
+            return run_pipeline(args)
         from streamlearn.cli.demo import run_demo
 
         return run_demo(args)
