@@ -109,6 +109,7 @@ def test_demo_runs_to_a_summary(capsys):
     assert main(["demo", "--rate", "0"]) == 0
     out = capsys.readouterr().out
     assert "Confusion matrix" in out and "attack recall" in out and "20,996" in out
+    assert "Runtime demo summary" in out and "resumed from checkpoint" in out
 
 
 def test_parse_params():

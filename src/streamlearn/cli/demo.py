@@ -1,5 +1,8 @@
 """``streamlearn demo``: an online intrusion detector on the bundled NSL-KDD sample.
 
+Part 1 evaluates it test-then-train; part 2 runs it through the streaming
+runtime with labels arriving late, a stop and a resume from its checkpoint.
+
 The sample (20,996 network connections, every 6th row of KDDTrain+, shipped
 inside the package) is replayed as a stream. The model predicts each
 connection before it learns its label (test-then-train), so every figure
@@ -99,8 +102,13 @@ def run_demo(args: argparse.Namespace) -> int:
         i = cm.labels.index(t)
         matrix.add_row(labels[t], *(f"{int(cm.matrix[i, cm.labels.index(p)]):,}" for p in order))
     console.print(Group(summary, matrix))
+    if not args.no_runtime:
+        from streamlearn.runtime.demo import run_runtime_demo
+
+        console.rule("Part 2: the same detector as a long-running stream (runtime, checkpoints)")
+        run_runtime_demo(console, rate=args.rate, model=args.model)
     console.print(
         "Next: `streamlearn evaluate --data nsl-kdd --model gaussian_nb` on the full data set, "
-        "or `streamlearn models`."
+        "`streamlearn run examples/pipelines/flows_file.yaml`, or `streamlearn models`."
     )
     return 0

@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate", type=float, default=20000, help="replay rate in rows/s (0: as fast as possible)"
     )
     demo.add_argument("--model", default="logistic_regression", help="a registry name")
+    demo.add_argument("--no-runtime", action="store_true", help="skip part 2 (the streaming runtime)")
 
     from streamlearn.cli.run import add_parser as add_run
 
