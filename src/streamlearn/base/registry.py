@@ -34,6 +34,7 @@ _BUILTIN_MODULES = (
     "streamlearn.cluster",
     "streamlearn.tree",
     "streamlearn.time_series",
+    "streamlearn.drift",
 )
 
 
