@@ -1,5 +1,5 @@
 # make demo   run the demo on bundled data (sets up .venv first)
-# make test   lint, format check, type check and the whole test suite
+# make test   lint, format check, type check, test services (mosquitto), the whole test suite
 # make bench  benchmarks side by side with the peers (River), results in benchmarks/results/
 PYTHON ?= python3
 VENV := .venv
@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint
+	bash scripts/install-test-services.sh
 	$(VENV)/bin/pytest -n 2
 
 bench: $(STAMP)
