@@ -369,7 +369,7 @@ def test_memory_bound_deactivates_the_least_promising_leaves():
         cc = model.class_counts_[leaf]
         np.testing.assert_allclose(out, cc / cc.sum())
     # enforcing now keeps the most promising leaves (weight their majority class gets wrong) active
-    K.enforce_memory(t, fp)
+    K.enforce_memory(t, fp, ip)
     promise = model.class_counts_[leaves].sum(axis=1) - model.class_counts_[leaves].max(axis=1)
     active = model.slot_[leaves] >= 0
     assert promise[~active].max() <= promise[active].min()

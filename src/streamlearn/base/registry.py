@@ -35,6 +35,7 @@ _BUILTIN_MODULES = (
     "streamlearn.tree",
     "streamlearn.time_series",
     "streamlearn.drift",
+    "streamlearn.ensemble",
 )
 
 

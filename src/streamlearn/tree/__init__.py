@@ -4,6 +4,16 @@ Learners
 --------
 :class:`HoeffdingTreeClassifier`
     VFDT (Domingos and Hulten, 2000) with MOA's semantics and defaults.
+:class:`HoeffdingAdaptiveTreeClassifier`
+    HAT-ADWIN (Bifet and Gavaldà, 2009): ADWIN at the split nodes, alternate
+    subtrees where the error rises.
+:class:`ExtremelyFastDecisionTreeClassifier`
+    EFDT (Manapragada et al., 2018): splits once a split beats none, and
+    re-evaluates its splits.
+:class:`HoeffdingTreeRegressor`
+    Variance-reduction splits, linear models at the leaves (FIMT-DD's ideas).
+:class:`HoeffdingAdaptiveTreeRegressor`
+    The adaptive tree's alternates over the regression tree.
 
 Design (shared by the trees to come: Hoeffding adaptive tree, EFDT, the
 Hoeffding tree regressor, the adaptive random forest)
@@ -48,6 +58,16 @@ same kernels per tree.
 identically after a load.
 """
 
+from streamlearn.tree.extremely_fast_decision_tree import ExtremelyFastDecisionTreeClassifier
+from streamlearn.tree.hoeffding_adaptive_tree import HoeffdingAdaptiveTreeClassifier
+from streamlearn.tree.hoeffding_adaptive_tree_regressor import HoeffdingAdaptiveTreeRegressor
 from streamlearn.tree.hoeffding_tree import HoeffdingTreeClassifier
+from streamlearn.tree.hoeffding_tree_regressor import HoeffdingTreeRegressor
 
-__all__ = ["HoeffdingTreeClassifier"]
+__all__ = [
+    "ExtremelyFastDecisionTreeClassifier",
+    "HoeffdingAdaptiveTreeClassifier",
+    "HoeffdingAdaptiveTreeRegressor",
+    "HoeffdingTreeClassifier",
+    "HoeffdingTreeRegressor",
+]

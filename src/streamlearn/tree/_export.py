@@ -2,6 +2,7 @@
 
 These work on any learner built on :class:`~streamlearn.tree._nodes.TreeStore`
 and has ``schema_`` and ``classes_``; they read the arrays, never the kernels.
+A tree of a stack (a forest's member) is shown through a :class:`TreeView`.
 """
 
 from __future__ import annotations
@@ -19,13 +20,34 @@ from streamlearn.tree._nodes import (
     N_INACTIVE,
     N_NODES,
     NUMERIC,
+    TreeStore,
 )
 
 
+class TreeView(TreeStore):
+    """Member ``m`` of a stacked store, with the attributes of a single tree
+    (views of the stack's arrays), its schema and its classes."""
+
+    def __init__(self, model: Any, m: int):
+        layout = {}
+        for name, (dt, roles) in model._layout.items():
+            a = getattr(model, name + "_")
+            stacked = roles[:1] == ("member",)
+            setattr(self, name + "_", a[m] if stacked else a)
+            layout[name] = (dt, roles[1:] if stacked else roles)
+        self._layout = layout
+        self.schema_ = model.schema_
+        self.classes_ = getattr(model, "classes_", [])
+
+    def _state(self) -> dict[str, Any]:
+        return {name + "_": getattr(self, name + "_") for name in self._layout}
+
+
 def summary(model: Any) -> dict[str, Any]:
-    """``depth``, ``n_nodes``, ``n_leaves``, ``n_active_leaves``, ``n_inactive_leaves``,
-    ``bytes`` (memory held by the learned arrays, capacity included) and
-    ``estimated_bytes`` (the size the memory bound compares)."""
+    """``depth``, ``n_nodes``, ``n_leaves``, ``n_active_leaves``, ``n_inactive_leaves``
+    (of the tree reached from its root), ``bytes`` (memory held by the learned
+    arrays, capacity included) and ``estimated_bytes`` (the size the memory
+    bound compares, over every node held)."""
     if not getattr(model, "_built", False):
         return {
             "depth": 0, "n_nodes": 0, "n_leaves": 0, "n_active_leaves": 0, "n_inactive_leaves": 0,
@@ -35,17 +57,27 @@ def summary(model: Any) -> dict[str, Any]:
 
     c = model.counters_
     n = int(c[N_NODES])
-    leaves = model.kind_[:n] == LEAF
-    active, inactive = int(c[N_ACTIVE]), int(c[N_INACTIVE])
-    t = model._tree(np.zeros(model._size("feature"), dtype=bool))
+    depth, n_nodes, leaves, active = 0, 0, 0, 0
+    for node, d, _ in _walk(model):  # the tree from its root (alternates, if any, aside)
+        n_nodes += 1
+        if model.kind_[node] == LEAF:
+            leaves += 1
+            active += int(model.slot_[node] >= 0)
+            depth = max(depth, d)
+    all_active, all_inactive = int(c[N_ACTIVE]), int(c[N_INACTIVE])
+    if hasattr(model, "_estimated_bytes"):
+        estimated = float(model._estimated_bytes())
+    else:
+        t = model._tree(np.zeros(model._size("feature"), dtype=bool))
+        estimated = float(size_estimate(t, all_active, all_inactive, n - all_active - all_inactive))
     return {
-        "depth": int(model.depth_[:n][leaves].max()),
-        "n_nodes": n,
-        "n_leaves": int(leaves.sum()),
+        "depth": depth,
+        "n_nodes": n_nodes,
+        "n_leaves": leaves,
         "n_active_leaves": active,
-        "n_inactive_leaves": inactive,
+        "n_inactive_leaves": leaves - active,
         "bytes": int(sum(a.nbytes for a in model._state().values() if isinstance(a, np.ndarray))),
-        "estimated_bytes": float(size_estimate(t, active, inactive, n - active - inactive)),
+        "estimated_bytes": estimated,
     }
 
 
@@ -79,7 +111,9 @@ def branch_label(model: Any, n: int, b: int) -> str:
 
 
 def leaf_label(model: Any, n: int) -> str:
-    """The majority class and class weights of node ``n``."""
+    """The majority class and class weights of node ``n`` (a regressor's own label)."""
+    if hasattr(model, "_leaf_text"):
+        return str(model._leaf_text(n))
     counts = model.class_counts_[n]
     labels = model.classes_
     parts = [f"{labels[c]}: {_fmt(float(w))}" for c, w in enumerate(counts.tolist()) if w > 0]

@@ -4,7 +4,16 @@ Everything a record does happens here, in one compiled loop over a batch:
 route to a leaf, predict (majority class, naive Bayes or adaptive), update
 the leaf's statistics and, every ``grace_period`` weight at a leaf, look
 for a split with the Hoeffding bound and split; after a split the memory
-bound may deactivate or reactivate leaves.
+bound may deactivate or reactivate leaves. :func:`learn_row` is that
+learning step for one row of any weight; other learners (the forests) call
+it inside their own loops.
+
+Random feature subsets (``ip[SUBSPACE] = m > 0``): each new active leaf
+observes only ``m`` of the first ``ip[POOL]`` features, drawn without
+replacement from the tree's own generator (``Tree.rng``, SplitMix64); the
+others are marked in ``disabled``, so learning, naive Bayes and split
+attempts skip them (as MOA's ``ARFHoeffdingTree``). Features beyond the pool
+(columns that appear later) stay observed.
 
 The loop never allocates node or slot storage. When a split (or a
 reactivation) needs more room than the arrays have, :func:`run` stops and
@@ -25,6 +34,7 @@ import math
 import numpy as np
 from numba import njit
 
+from streamlearn.drift._rng import uniform
 from streamlearn.tree._criteria import hoeffding_bound, merit_range, null_merit
 from streamlearn.tree._nodes import (
     C_SEEN,
@@ -54,11 +64,13 @@ from streamlearn.tree._splitters import (
 # ``fp`` entries
 GRACE, DELTA, TAU, NB_THRESHOLD, MAX_BYTES, MIN_FRAC, N_FP = range(7)
 # ``ip`` entries
-CRITERION, LEAF_PRED, N_CANDIDATES, BINARY, MAX_DEPTH, REMOVE_POOR, N_IP = range(7)
+CRITERION, LEAF_PRED, N_CANDIDATES, BINARY, MAX_DEPTH, REMOVE_POOR, SUBSPACE, POOL, ANYTIME, N_IP = range(10)
 # leaf predictions
 MC, NB, NBA = 0, 1, 2
 # attempt/enforce outcomes
 NO_CHANGE, CHANGED, NEED_ROOM = 0, 1, 2
+# phases of :func:`learn_row` (``DONE``: the row is learned)
+DONE, SPLIT, MEMORY = 0, 1, 2
 
 
 # -- routing and prediction ----------------------------------------------------------
@@ -210,17 +222,18 @@ def leaf_votes(t, leaf: int, x: np.ndarray, fp, ip, lv, out, write: bool) -> tup
 
 # -- learning -----------------------------------------------------------------------
 @njit(cache=True)
-def learn_leaf(t, leaf: int, x: np.ndarray, c: int, mc: int, nb: int, ip) -> None:  # type: ignore[no-untyped-def]
-    """Add row ``x`` of class ``c`` to the leaf: class weight, and at an active leaf
-    the attribute statistics (missing values skipped) and the adaptive counts."""
+def learn_leaf(t, leaf: int, x: np.ndarray, c: int, w: float, mc: int, nb: int, ip) -> None:  # type: ignore[no-untyped-def]
+    """Add row ``x`` of class ``c`` with weight ``w`` to the leaf: class weight, and at
+    an active leaf the attribute statistics (missing values skipped) and the
+    adaptive counts (``mc``, ``nb``: the classes the leaf's two predictors picked)."""
     s = t.slot[leaf]
     counters = t.counters
     if s >= 0 and ip[LEAF_PRED] == NBA:
         if mc == c:
-            t.nba[s, 0] += 1.0
+            t.nba[s, 0] += w
         if nb == c:
-            t.nba[s, 1] += 1.0
-    t.class_counts[leaf, c] += 1.0
+            t.nba[s, 1] += w
+    t.class_counts[leaf, c] += w
     if c >= counters[K_SEEN]:
         counters[K_SEEN] = c + 1
     if s < 0:
@@ -246,13 +259,13 @@ def learn_leaf(t, leaf: int, x: np.ndarray, c: int, mc: int, nb: int, ip) -> Non
                     break
             if new:
                 t.n_values[s, j] += 1
-            t.cat_counts[s, row, c] += 1.0
-            ns[s, j, c, WEIGHT] += 1.0
+            t.cat_counts[s, row, c] += w
+            ns[s, j, c, WEIGHT] += w
             if code >= t.cat_seen[j]:
                 counters[C_SEEN] += code + 1 - t.cat_seen[j]
                 t.cat_seen[j] = code + 1
         else:
-            gauss_update(ns, s, j, c, v)
+            gauss_update(ns, s, j, c, v, w)
 
 
 @njit(cache=True)
@@ -271,8 +284,26 @@ def slots_available(t) -> int:  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def take_slot(t) -> int:  # type: ignore[no-untyped-def]
-    """A zeroed statistics slot (recycled first)."""
+def draw_subspace(t, s: int, m: int, d: int) -> None:  # type: ignore[no-untyped-def]
+    """Let slot ``s`` observe ``m`` of the first ``d`` features, drawn uniformly
+    without replacement (a partial Fisher-Yates shuffle on the tree's
+    generator); disable the other ones of those ``d``."""
+    d = min(d, t.disabled.shape[1])
+    if m <= 0 or m >= d:
+        return
+    order = np.arange(d)
+    for j in range(d):
+        t.disabled[s, j] = True
+    for r in range(m):
+        pick = r + int(uniform(t.rng) * (d - r))
+        order[r], order[pick] = order[pick], order[r]
+        t.disabled[s, order[r]] = False
+
+
+@njit(cache=True)
+def take_slot(t, ip) -> int:  # type: ignore[no-untyped-def]
+    """A zeroed statistics slot (recycled first), observing a random feature
+    subset when ``ip[SUBSPACE] > 0``."""
     counters = t.counters
     if counters[N_FREE] > 0:
         counters[N_FREE] -= 1
@@ -285,6 +316,7 @@ def take_slot(t) -> int:  # type: ignore[no-untyped-def]
     t.n_values[s] = 0
     t.nba[s] = 0.0
     t.disabled[s] = False
+    draw_subspace(t, s, ip[SUBSPACE], ip[POOL])
     return s
 
 
@@ -306,36 +338,19 @@ def disable_attribute(t, s: int, j: int) -> None:  # type: ignore[no-untyped-def
 
 # -- splitting ----------------------------------------------------------------------
 @njit(cache=True)
-def attempt_split(t, leaf: int, fp, ip) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
-    """Look for the best split of an active leaf and split when the Hoeffding
-    bound (or the tie threshold) allows.
-
-    Candidates, as in MOA: not splitting, and the best split of each
-    attribute. The best must beat the second best by more than the bound
-    ``eps`` (or ``eps < tau``). Equal merits rank later attributes higher.
-    Returns ``(outcome, nodes, slots)``; ``NEED_ROOM`` asks for capacities
-    before anything changed.
-    """
-    cc = t.class_counts
-    k = cc.shape[1]
-    pre = cc[leaf]
-    present = 0
-    for c in range(k):
-        if pre[c] > 0.0:
-            present += 1
-    if present < 2:
-        return NO_CHANGE, 0, 0
-    s = t.slot[leaf]
+def best_splits(t, s: int, pre: np.ndarray, fp, ip, post: np.ndarray, merits: np.ndarray):  # type: ignore[no-untyped-def]
+    """Score the candidates of statistics slot ``s`` (class weights ``pre``): not
+    splitting, and the best split of each observed attribute (``merits[j]``,
+    NaN when it has none). Equal merits rank later attributes higher.
+    Returns ``(n_candidates, best, second, feature, kind, value)``."""
     crit = ip[CRITERION]
     min_frac = fp[MIN_FRAC]
-    d = t.num_stats.shape[1]
-    post = np.empty((2, k))
-    merits = np.full(d, np.nan)
     best_m = null_merit(crit)
     second = -np.inf
     best_j, best_kind, best_val = -1, LEAF, 0.0
     n_candidates = 1
-    for j in range(d):
+    for j in range(t.num_stats.shape[1]):
+        merits[j] = np.nan
         if t.disabled[s, j]:
             continue
         if t.is_cat[j]:
@@ -359,22 +374,76 @@ def attempt_split(t, leaf: int, fp, ip) -> tuple[int, int, int]:  # type: ignore
             best_m, best_j, best_kind, best_val = m, j, kind, val
         elif m > second:
             second = m
+    return n_candidates, best_m, second, best_j, best_kind, best_val
+
+
+@njit(cache=True)
+def split_width(t, s: int, j: int, kind: int) -> int:
+    """Branches of a split of slot ``s`` on feature ``j`` (a multiway split: one
+    per category up to the highest seen there)."""
+    if kind == MULTIWAY:
+        return highest_code(t.cat_counts, s, t.cat_offset[j], t.cat_width[j]) + 1
+    return 2
+
+
+@njit(cache=True)
+def split_dists(t, s: int, j: int, kind: int, val: float, m_children: int) -> np.ndarray:
+    """The class weights each branch of the split gets, estimated from slot ``s``."""
+    k = t.class_counts.shape[1]
+    off = t.cat_offset[j]
+    dists = np.empty((m_children, k))
+    if kind == NUMERIC:
+        numeric_post(t.num_stats, s, j, val, dists)
+    elif kind == EQUALS:
+        nominal_binary_post(t.cat_counts, t.num_stats, s, j, off, int(val), dists)
+    else:
+        for b in range(m_children):
+            for c in range(k):
+                dists[b, c] = t.cat_counts[s, off + b, c]
+    return dists
+
+
+@njit(cache=True)
+def attempt_split(t, leaf: int, fp, ip) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """Look for the best split of an active leaf and split when the Hoeffding
+    bound (or the tie threshold) allows.
+
+    Candidates, as in MOA: not splitting, and the best split of each
+    attribute. The best must beat the second best by more than the bound
+    ``eps`` (or ``eps < tau``); with ``ip[ANYTIME]`` (EFDT) it must beat not
+    splitting, whose gain is 0, and have some gain. Returns ``(outcome,
+    nodes, slots)``; ``NEED_ROOM`` asks for capacities before anything changed.
+    """
+    cc = t.class_counts
+    k = cc.shape[1]
+    pre = cc[leaf]
+    present = 0
+    for c in range(k):
+        if pre[c] > 0.0:
+            present += 1
+    if present < 2:
+        return NO_CHANGE, 0, 0
+    s = t.slot[leaf]
+    d = t.num_stats.shape[1]
+    post = np.empty((2, k))
+    merits = np.empty(d)
+    n_candidates, best_m, second, best_j, best_kind, best_val = best_splits(t, s, pre, fp, ip, post, merits)
     if n_candidates < 2:
         return NO_CHANGE, 0, 0
     w = node_weight(t, leaf)
-    eps = hoeffding_bound(merit_range(pre, crit), fp[DELTA], w)
-    should = (best_m - second > eps) or (eps < fp[TAU])
+    eps = hoeffding_bound(merit_range(pre, ip[CRITERION]), fp[DELTA], w)
+    if ip[ANYTIME] != 0:
+        should = best_m > 1e-10 and (best_m > eps or eps < fp[TAU])
+    else:
+        should = (best_m - second > eps) or (eps < fp[TAU])
     split = should and best_j >= 0 and best_m > -np.inf
     m_children = 0
     if split:  # ask for room before changing anything
-        off = t.cat_offset[best_j]
-        if best_kind == MULTIWAY:
-            m_children = highest_code(t.cat_counts, s, off, t.cat_width[best_j]) + 1
-        else:
-            m_children = 2
+        m_children = split_width(t, s, best_j, best_kind)
         counters = t.counters
         need_nodes = counters[N_NODES] + m_children
-        if need_nodes > t.kind.shape[0] or slots_available(t) + 1 < m_children:
+        freed = 0 if ip[ANYTIME] != 0 else 1  # the leaf's own slot, given back
+        if need_nodes > t.kind.shape[0] or slots_available(t) + freed < m_children:
             return NEED_ROOM, need_nodes, counters[S_USED] + m_children
     if ip[REMOVE_POOR] != 0:
         for j in range(d):
@@ -382,36 +451,31 @@ def attempt_split(t, leaf: int, fp, ip) -> tuple[int, int, int]:  # type: ignore
                 disable_attribute(t, s, j)
     if not split:
         return NO_CHANGE, 0, 0
-    # the split ----------------------------------------------------------------
-    off = t.cat_offset[best_j]
-    dists = np.empty((m_children, k))
-    if best_kind == NUMERIC:
-        numeric_post(t.num_stats, s, best_j, best_val, dists)
-    elif best_kind == EQUALS:
-        nominal_binary_post(t.cat_counts, t.num_stats, s, best_j, off, int(best_val), dists)
-    else:
-        for b in range(m_children):
-            for c in range(k):
-                dists[b, c] = t.cat_counts[s, off + b, c]
-    split_leaf(t, leaf, best_j, best_kind, best_val, dists)
+    dists = split_dists(t, s, best_j, best_kind, best_val, m_children)
+    split_leaf(t, leaf, best_j, best_kind, best_val, dists, ip)
     return CHANGED, 0, 0
 
 
 @njit(cache=True)
-def split_leaf(t, leaf: int, j: int, kind: int, val: float, dists: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+def split_leaf(t, leaf: int, j: int, kind: int, val: float, dists: np.ndarray, ip) -> None:  # type: ignore[no-untyped-def]
     """Turn ``leaf`` into a split node with one new active leaf per row of ``dists``
-    (each starting from that class distribution, as in MOA)."""
+    (each starting from that class distribution, as in MOA). The node gives
+    its statistics slot back, except in an anytime tree (EFDT), where split
+    nodes keep learning."""
     counters = t.counters
     m = dists.shape[0]
     k = dists.shape[1]
-    give_slot(t, t.slot[leaf])
+    keep = ip[ANYTIME] != 0
+    if not keep:
+        give_slot(t, t.slot[leaf])
     base = counters[N_NODES]
     t.kind[leaf] = kind
     t.feature[leaf] = j
     t.threshold[leaf] = val
     t.child_start[leaf] = base
     t.n_children[leaf] = m
-    t.slot[leaf] = -1
+    if not keep:
+        t.slot[leaf] = -1
     heaviest, heaviest_w = 0, -1.0
     for b in range(m):
         ch = base + b
@@ -430,7 +494,7 @@ def split_leaf(t, leaf: int, j: int, kind: int, val: float, dists: np.ndarray) -
         t.depth[ch] = t.depth[leaf] + 1
         t.parent[ch] = leaf
         t.last_eval[ch] = w
-        t.slot[ch] = take_slot(t)
+        t.slot[ch] = take_slot(t, ip)
     t.missing_branch[leaf] = heaviest
     counters[N_NODES] += m
     counters[N_ACTIVE] += m - 1
@@ -450,7 +514,7 @@ def size_estimate(t, n_active: int, n_inactive: int, n_internal: int) -> float: 
 
 
 @njit(cache=True)
-def enforce_memory(t, fp) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def enforce_memory(t, fp, ip) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """Keep the estimated size under ``max_size`` (MOA's tracker limit).
 
     When the bound is exceeded (or some leaf is inactive), leaves are ranked
@@ -492,14 +556,63 @@ def enforce_memory(t, fp) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         if t.slot[n] < 0:
             if slots_available(t) == 0:
                 return NEED_ROOM, counters[S_USED] + n_leaves - r
-            t.slot[n] = take_slot(t)
+            t.slot[n] = take_slot(t, ip)
             t.last_eval[n] = node_weight(t, n)
             counters[N_ACTIVE] += 1
             counters[N_INACTIVE] -= 1
     return CHANGED, 0
 
 
-# -- batch loops --------------------------------------------------------------------
+# -- one row, and batch loops ----------------------------------------------------------
+@njit(cache=True)
+def after_learning(t, x: np.ndarray, phase: int, fp, ip):  # type: ignore[no-untyped-def]
+    """The phases of a row after its leaf learned: ``SPLIT`` (a split attempt at the
+    leaf ``x`` reaches) and, after a split under a memory bound, ``MEMORY``.
+    Returns ``(phase, nodes, slots)``: ``DONE``, or the phase to call again with
+    once storage holds ``nodes`` nodes and ``slots`` slots."""
+    if phase == SPLIT:
+        leaf = route(t, x)
+        outcome, req_nodes, req_slots = attempt_split(t, leaf, fp, ip)
+        if outcome == NEED_ROOM:
+            return SPLIT, req_nodes, req_slots
+        t.last_eval[leaf] = node_weight(t, leaf)
+        if outcome != CHANGED or not fp[MAX_BYTES] < np.inf:
+            return DONE, 0, 0
+    outcome, req_slots = enforce_memory(t, fp, ip)
+    if outcome == NEED_ROOM:
+        return MEMORY, 0, req_slots
+    return DONE, 0, 0
+
+
+@njit(cache=True)
+def learn_row(t, leaf: int, x: np.ndarray, c: int, w: float, mc: int, nb: int, phase: int, fp, ip):  # type: ignore[no-untyped-def]
+    """Learn row ``x`` (class ``c``, weight ``w``) from ``phase`` on.
+
+    Phase ``DONE`` (0) starts the row: ``leaf`` is where ``x`` goes and
+    ``mc``/``nb`` what its two predictors said (for ``"nba"``); the leaf
+    learns and, once ``grace_period`` weight arrived since the last attempt,
+    the row goes on to :func:`after_learning`. Returns ``(phase, nodes,
+    slots)``: ``DONE`` when the row is learned, else the phase to call again
+    with (any ``leaf``, ``mc``, ``nb``) once storage holds ``nodes`` nodes and
+    ``slots`` slots. Nothing done before the stop is repeated.
+    """
+    if phase == DONE:
+        learn_leaf(t, leaf, x, c, w, mc, nb, ip)
+        if not wants_split(t, leaf, fp, ip):
+            return DONE, 0, 0
+        phase = SPLIT
+    return after_learning(t, x, phase, fp, ip)
+
+
+@njit(cache=True)
+def learn_votes(t, leaf: int, x: np.ndarray, fp, ip, lv, scratch) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """What ``learn_row`` needs of the leaf's predictors before learning ``x``:
+    the classes majority class and naive Bayes pick (only ``"nba"`` uses them)."""
+    if ip[LEAF_PRED] == NBA and t.slot[leaf] >= 0:
+        return leaf_votes(t, leaf, x, fp, ip, lv, scratch, False)
+    return -1, -1
+
+
 @njit(cache=True)
 def run(t, X_pred, X_learn, codes, out, predict: bool, same: bool, start: int, phase: int, fp, ip):  # type: ignore[no-untyped-def]
     """Learn rows ``start..`` of ``X_learn`` (test-then-train when ``predict``:
@@ -514,11 +627,10 @@ def run(t, X_pred, X_learn, codes, out, predict: bool, same: bool, start: int, p
     k = t.class_counts.shape[1]
     lv = np.empty(k)
     scratch = np.empty(k)
-    bounded = fp[MAX_BYTES] < np.inf
     i = start
     while i < n:
-        if phase == 0:
-            x = X_learn[i]
+        x = X_learn[i]
+        if phase == DONE:
             if predict:
                 leaf_p = route(t, X_pred[i])
                 mc, nb = leaf_votes(t, leaf_p, X_pred[i], fp, ip, lv, out[i], True)
@@ -526,32 +638,16 @@ def run(t, X_pred, X_learn, codes, out, predict: bool, same: bool, start: int, p
                 leaf = leaf_p
             else:
                 leaf = route(t, x)
-                mc, nb = -1, -1
-                if ip[LEAF_PRED] == NBA and t.slot[leaf] >= 0:
-                    mc, nb = leaf_votes(t, leaf, x, fp, ip, lv, scratch, False)
-            learn_leaf(t, leaf, x, codes[i], mc, nb, ip)
+                mc, nb = learn_votes(t, leaf, x, fp, ip, lv, scratch)
+            learn_leaf(t, leaf, x, codes[i], 1.0, mc, nb, ip)  # learn_row, inlined: the common path
             if not wants_split(t, leaf, fp, ip):
                 i += 1
                 continue
-            phase = 1
-        if phase == 1:
-            leaf = route(t, X_learn[i])
-            outcome, req_nodes, req_slots = attempt_split(t, leaf, fp, ip)
-            if outcome == NEED_ROOM:
-                return i, 1, req_nodes, req_slots
-            t.last_eval[leaf] = node_weight(t, leaf)
-            if outcome == CHANGED and bounded:
-                phase = 2
-            else:
-                phase = 0
-                i += 1
-                continue
-        if phase == 2:
-            outcome, req_slots = enforce_memory(t, fp)
-            if outcome == NEED_ROOM:
-                return i, 2, 0, req_slots
-            phase = 0
-            i += 1
+            phase = SPLIT
+        phase, req_nodes, req_slots = after_learning(t, x, phase, fp, ip)
+        if phase != DONE:
+            return i, phase, req_nodes, req_slots
+        i += 1
     return n, 0, 0, 0
 
 

@@ -72,9 +72,13 @@ Tree = namedtuple(
         "disabled",  # (slot, feature) bool: attributes dropped by remove_poor_attributes
         "counters",  # (N_COUNTERS,) int64
         "cat_seen",  # (feature,) int64: highest category code learned + 1
+        "rng",  # (1,) uint64: SplitMix64 state for random feature subsets (unused when none)
         "is_cat",  # (feature,) bool: from the schema (not state)
     ],
 )
+
+#: Fields of :data:`Tree` that are not stored under their own name on the learner.
+_EXTRA_FIELDS = ("rng", "is_cat")
 
 #: name -> (dtype, axis roles) of every stored array (attribute ``name + "_"``).
 LAYOUT: dict[str, tuple[Any, tuple[Any, ...]]] = {
@@ -101,6 +105,17 @@ LAYOUT: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "cat_seen": (np.int64, ("feature",)),
 }
 
+#: Arrays that describe the category axis itself: one copy shared by the trees of a stack.
+SHARED = ("cat_offset", "cat_width")
+
+
+def stacked(layout: dict[str, tuple[Any, tuple[Any, ...]]]) -> dict[str, tuple[Any, tuple[Any, ...]]]:
+    """``layout`` with a leading ``member`` axis on every per-tree array: many trees
+    (the members of a forest) in one set of arrays, all of one capacity."""
+    return {
+        name: (dt, roles if name in SHARED else ("member", *roles)) for name, (dt, roles) in layout.items()
+    }
+
 
 def _pad(a: np.ndarray, axis: int, size: int) -> np.ndarray:
     """``a`` with zeros appended along ``axis`` up to ``size``."""
@@ -117,7 +132,10 @@ class TreeStore:
     """Mixin: builds, grows and packs the arrays of :data:`LAYOUT`.
 
     Subclasses (the tree learners) call :meth:`_build_store` on first data
-    and the ``_reserve_*``/``_fit_*`` methods before each kernel call.
+    and the ``_reserve_*``/``_fit_*`` methods before each kernel call. With
+    ``_layout = stacked(LAYOUT)`` every per-tree array has a leading
+    ``member`` axis (a forest): the methods below index with ``...`` so they
+    serve both.
     """
 
     _layout: dict[str, tuple[Any, tuple[Any, ...]]] = LAYOUT
@@ -152,30 +170,31 @@ class TreeStore:
 
     def _size(self, role: str) -> int:
         """The current size of an axis role."""
-        if role == "cat":
-            return int(self._arr("cat_counts").shape[1])
         for name, (_, roles) in self._layout.items():
             if role in roles:
                 return int(self._arr(name).shape[roles.index(role)])
         raise KeyError(role)
 
-    def _build_store(self, width: int) -> None:
+    def _build_store(self, width: int, members: int = 0) -> None:
+        """Zeroed arrays holding one leaf (per member, for a stack of ``members`` trees)."""
         sizes: dict[Any, int] = {
+            "member": members,
             "node": INITIAL_NODES,
             "slot": INITIAL_SLOTS,
             "class": 0,
             "feature": width,
             "cat": 0,
+            "det": INITIAL_SLOTS,  # detectors of the adaptive trees
         }
         for name, (dtype, roles) in self._layout.items():
             shape = tuple(r if isinstance(r, int) else sizes[r] for r in roles)
             setattr(self, name + "_", np.zeros(shape, dtype=dtype))
-        self.slot_[:] = -1
-        self.feature_[:] = -1
-        self.parent_[0] = -1
-        self.slot_[0] = 0
+        self.slot_[...] = -1
+        self.feature_[...] = -1
+        self.parent_[..., 0] = -1
+        self.slot_[..., 0] = 0
         c = self.counters_
-        c[N_NODES], c[S_USED], c[N_ACTIVE] = 1, 1, 1
+        c[..., N_NODES], c[..., S_USED], c[..., N_ACTIVE] = 1, 1, 1
 
     def _resize(self, role: str, size: int) -> None:
         """Grow every axis with this role to ``size`` (zeros appended)."""
@@ -192,8 +211,8 @@ class TreeStore:
         n = self._size("node")
         if nodes > n:
             self._resize("node", max(2 * n, nodes))
-            self.slot_[n:] = -1
-            self.feature_[n:] = -1
+            self.slot_[..., n:] = -1
+            self.feature_[..., n:] = -1
         s = self._size("slot")
         if slots > s:
             self._resize("slot", max(2 * s, slots))
@@ -216,13 +235,27 @@ class TreeStore:
         if np.array_equal(new_w, old_w):
             return
         new_off = np.concatenate([[0], np.cumsum(new_w)[:-1]]).astype(np.int64) if len(new_w) else new_w
-        old = self.cat_counts_
-        out = np.zeros((old.shape[0], int(new_w.sum()), old.shape[2]))
-        for j in np.flatnonzero(old_w).tolist():
-            o, w, n = int(self.cat_offset_[j]), int(old_w[j]), int(new_off[j])
-            out[:, n : n + w] = old[:, o : o + w]
-        self.cat_counts_, self.cat_width_, self.cat_offset_ = out, new_w, new_off
+        for name, (_, roles) in self._layout.items():
+            if "cat" not in roles:
+                continue
+            old = self._arr(name)
+            axis = roles.index("cat")
+            shape = list(old.shape)
+            shape[axis] = int(new_w.sum())
+            out = np.zeros(shape, dtype=old.dtype)
+            for j in np.flatnonzero(old_w).tolist():
+                o, w, n = int(self.cat_offset_[j]), int(old_w[j]), int(new_off[j])
+                src = [slice(None)] * old.ndim
+                dst = [slice(None)] * old.ndim
+                src[axis], dst[axis] = slice(o, o + w), slice(n, n + w)
+                out[tuple(dst)] = old[tuple(src)]
+            setattr(self, name + "_", out)
+        self.cat_width_, self.cat_offset_ = new_w, new_off
 
-    def _tree(self, is_cat: np.ndarray) -> Tree:
-        """The arrays packed for a kernel call (no copies)."""
-        return Tree._make([*(self._arr(name) for name in Tree._fields[:-1]), is_cat])
+    def _tree(self, is_cat: np.ndarray, rng: np.ndarray | None = None) -> Tree:
+        """The arrays packed for a kernel call (no copies); ``rng`` is the generator
+        state of a tree that draws random feature subsets (else a dummy)."""
+        if rng is None:
+            rng = np.zeros(1, dtype=np.uint64)
+        arrays = [self._arr(name) for name in Tree._fields if name not in _EXTRA_FIELDS]
+        return Tree._make([*arrays, rng, is_cat])

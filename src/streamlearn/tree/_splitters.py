@@ -31,22 +31,23 @@ _SQRT2 = math.sqrt(2.0)
 
 # -- Gaussian estimator ----------------------------------------------------------------
 @njit(cache=True)
-def gauss_update(ns: np.ndarray, s: int, j: int, c: int, v: float) -> None:
-    """Add value ``v`` (weight 1) to the estimator ``ns[s, j, c]``."""
+def gauss_update(ns: np.ndarray, s: int, j: int, c: int, v: float, wt: float = 1.0) -> None:
+    """Add value ``v`` with weight ``wt`` to the estimator ``ns[s, j, c]`` (West's
+    weighted form of Welford's update, as MOA's ``GaussianEstimator``)."""
     w = ns[s, j, c, WEIGHT]
     if w > 0.0:
-        w += 1.0
+        w += wt
         last = ns[s, j, c, MEAN]
-        mean = last + (v - last) / w
+        mean = last + wt * (v - last) / w
         ns[s, j, c, WEIGHT] = w
         ns[s, j, c, MEAN] = mean
-        ns[s, j, c, M2] += (v - last) * (v - mean)
+        ns[s, j, c, M2] += wt * (v - last) * (v - mean)
         if v < ns[s, j, c, MIN]:
             ns[s, j, c, MIN] = v
         if v > ns[s, j, c, MAX]:
             ns[s, j, c, MAX] = v
     else:
-        ns[s, j, c, WEIGHT] = 1.0
+        ns[s, j, c, WEIGHT] = wt
         ns[s, j, c, MEAN] = v
         ns[s, j, c, M2] = 0.0
         ns[s, j, c, MIN] = v

@@ -10,18 +10,13 @@ import numpy as np
 from streamlearn.base.learner import Classifier
 from streamlearn.base.params import BOOL, NONE, Interval, OneOf
 from streamlearn.base.registry import register
-from streamlearn.base.schema import CAT
 from streamlearn.tree import _export
 from streamlearn.tree import _kernels as K
-from streamlearn.tree._criteria import GINI, INFO_GAIN, MIN_BRANCH_FRACTION
-from streamlearn.tree._nodes import TreeStore
-
-_CRITERIA = {"info_gain": INFO_GAIN, "gini": GINI}
-_LEAF_PREDICTIONS = {"mc": K.MC, "nb": K.NB, "nba": K.NBA}
+from streamlearn.tree._learner import TreeClassifierHooks
 
 
 @register()
-class HoeffdingTreeClassifier(TreeStore, Classifier):
+class HoeffdingTreeClassifier(TreeClassifierHooks, Classifier):
     """Hoeffding tree (VFDT): an incremental decision tree that splits a leaf once
     the Hoeffding bound says its best split is, with high probability, better
     than the second best.
@@ -201,48 +196,6 @@ class HoeffdingTreeClassifier(TreeStore, Classifier):
             "remove_poor_attributes": True,
         }
 
-    # -- kernel arguments -------------------------------------------------------
-    def _params(self) -> tuple[np.ndarray, np.ndarray]:
-        fp = np.zeros(K.N_FP)
-        fp[K.GRACE] = self.grace_period
-        fp[K.DELTA] = self.delta
-        fp[K.TAU] = self.tau
-        fp[K.NB_THRESHOLD] = self.nb_threshold
-        fp[K.MAX_BYTES] = np.inf if self.max_size is None else self.max_size * 2**20
-        fp[K.MIN_FRAC] = MIN_BRANCH_FRACTION
-        ip = np.zeros(K.N_IP, dtype=np.int64)
-        ip[K.CRITERION] = _CRITERIA[self.split_criterion]
-        ip[K.LEAF_PRED] = _LEAF_PREDICTIONS[self.leaf_prediction]
-        ip[K.N_CANDIDATES] = self.n_split_candidates
-        ip[K.BINARY] = int(self.binary_split)
-        ip[K.MAX_DEPTH] = -1 if self.max_depth is None else self.max_depth
-        ip[K.REMOVE_POOR] = int(self.remove_poor_attributes)
-        return fp, ip
-
-    def _is_cat(self) -> np.ndarray:
-        kinds = self.schema_.kinds
-        return np.array([k == CAT for k in kinds], dtype=np.bool_)[: self._size("feature")]
-
-    # -- growth ---------------------------------------------------------------------
-    def _grow(self, width: int) -> None:
-        if self._built:
-            self._fit_features(width)
-
-    def _prepare(self, X: np.ndarray, codes: np.ndarray) -> None:
-        """Size class, feature and category axes for learning ``X`` (kernels never grow them)."""
-        if not self._built:
-            self._build_store(X.shape[1])
-        self._fit_features(X.shape[1])
-        if len(codes):
-            self._fit_classes(int(codes.max()) + 1)
-        is_cat = self._is_cat()
-        if is_cat.any() and len(X):
-            sub = X[:, : len(is_cat)][:, is_cat]
-            top = np.where(np.isnan(sub), -1.0, sub).max(axis=0)
-            widths = np.zeros(len(is_cat), dtype=np.int64)
-            widths[is_cat] = top.astype(np.int64) + 1
-            self._fit_categories(widths)
-
     def _drive(
         self, X_pred: np.ndarray, X_learn: np.ndarray, codes: np.ndarray, out: np.ndarray | None, same: bool
     ) -> None:
@@ -261,40 +214,6 @@ class HoeffdingTreeClassifier(TreeStore, Classifier):
                 return
             self._reserve(int(nodes), int(slots))
             start = row
-
-    # -- Classifier hooks -------------------------------------------------------------
-    def _learn(self, X: np.ndarray, codes: np.ndarray) -> None:
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        codes = np.ascontiguousarray(codes, dtype=np.int64)
-        self._prepare(X, codes)
-        self._drive(X, X, codes, None, False)
-
-    def _proba(self, X: np.ndarray) -> np.ndarray:
-        if not self._built:
-            return np.zeros((len(X), 0))
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        self._fit_features(X.shape[1])
-        out = np.zeros((len(X), self._size("class")))
-        if len(X):
-            fp, ip = self._params()
-            K.predict(self._tree(self._is_cat()), X, out, fp, ip)
-        return out
-
-    def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        same = X_pred is X_learn
-        X_learn = np.ascontiguousarray(X_learn, dtype=np.float64)
-        X_pred = X_learn if same else np.ascontiguousarray(X_pred, dtype=np.float64)
-        codes = np.ascontiguousarray(codes, dtype=np.int64)
-        self._prepare(X_learn, codes)
-        if X_pred.shape[1] < X_learn.shape[1]:
-            pad = np.full((len(X_pred), X_learn.shape[1] - X_pred.shape[1]), np.nan)
-            X_pred = np.hstack([X_pred, pad])
-        out = np.zeros((len(X_learn), self._size("class")))
-        if len(X_learn):
-            self._drive(X_pred, X_learn, codes, out, same)
-        full = np.zeros((len(X_learn), len(self.classes_)))
-        full[:, : out.shape[1]] = out
-        return full
 
     # -- inspection ---------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
