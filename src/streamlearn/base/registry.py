@@ -32,10 +32,11 @@ _BUILTIN_MODULES = (
     "streamlearn.linear_model",
     "streamlearn.naive_bayes",
     "streamlearn.cluster",
-    "streamlearn.tree",
-    "streamlearn.time_series",
     "streamlearn.drift",
+    "streamlearn.tree",
     "streamlearn.ensemble",
+    "streamlearn.time_series",
+    "streamlearn.nn",  # imports no torch: torch is loaded when a torch learner is built
 )
 
 
@@ -82,10 +83,28 @@ def get(name: str) -> type[Learner]:
     raise UnknownNameError(f"Unknown model {name!r}. Known models: {', '.join(classes)}.")
 
 
+def _route_module_params(known: list[str], params: dict[str, Any]) -> dict[str, Any]:
+    """``module__hidden=64`` -> ``module_params={"hidden": 64}`` for learners with a
+    ``module_params`` argument, else -> ``hidden=64`` (as skorch routes ``module__*``)."""
+    routed = {k[len("module__") :]: v for k, v in params.items() if k.startswith("module__")}
+    if not routed:
+        return params
+    out = {k: v for k, v in params.items() if not k.startswith("module__")}
+    if "module_params" in known:
+        out["module_params"] = {**(out.get("module_params") or {}), **routed}
+    else:
+        out.update(routed)
+    return out
+
+
 def make(name: str, **params: Any) -> Any:
-    """Build the learner registered as ``name`` with ``params`` (checked)."""
+    """Build the learner registered as ``name`` with ``params`` (checked).
+
+    ``module__x=v`` sets the module argument ``x`` of a torch learner.
+    """
     cls = get(name)
     known = cls._param_names()
+    params = _route_module_params(known, params)
     for p in params:
         if p not in known:
             from streamlearn.base.params import unknown_parameter_error
