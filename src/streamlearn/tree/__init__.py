@@ -47,11 +47,18 @@ phase it stopped at and the capacity it needs; Python doubles the arrays and
 resumes there. Sizes depend only on learned data, so a batch and a loop of
 single records give identical state, and ``_test_then_train`` is exactly a
 loop of ``predict_proba_one``/``learn_one`` (same kernels on 1-row arrays).
-Reuse: the adaptive tree adds per-node drift detectors and alternate-subtree
-roots as further node arrays; EFDT re-evaluates split nodes, which keep
-their class counts already (and would keep a slot); a forest stacks the same
-arrays with a leading tree axis or keeps one store per tree and calls the
-same kernels per tree.
+Reuse, as built: :func:`~streamlearn.tree._kernels.learn_row` learns a row
+of any weight, and with ``ip[SUBSPACE]`` new leaves observe random feature
+subsets (``Tree.rng``). The adaptive tree and EFDT (``_reshaping.py``,
+``_hat_kernels.py``, ``_efdt_kernels.py``) add per-node arrays (``alt_``,
+``det_``, a pool of ADWIN detectors); discarded subtrees become DEAD nodes,
+reclaimed by compaction between rows, and an alternate that replaces a
+node is *moved into* the node's id so children stay contiguous. The
+regressors (``_regression_kernels.py``) keep the node arrays and routing
+and declare their own leaf arrays (target moments per node, histograms of
+target moments per (slot, feature, bin), linear models). The forests in
+:mod:`streamlearn.ensemble` stack any of these layouts with a leading member
+axis (``stacked``) and run the same kernels per member.
 
 *State* is only the ``*_`` arrays plus the schema and labels, so
 ``streamlearn.save``/``load``/``digest`` work and learning continues
