@@ -464,9 +464,9 @@ def plan(
     case: str, model: str, batch_sizes: list[int], threads: list[int], dtypes: list[str], full: bool
 ) -> list[tuple[int, int, str]]:
     """The streamlearn settings of a case: every one on the 10k-row case; on the full data sets
-    the first dtype and one thread, plus every thread count at the largest batch and every dtype
-    for the LSTM. The LSTM's batch size 1 (minutes per run) runs on the 10k-row case with one
-    thread only."""
+    the first dtype and one thread, plus every thread count at the largest batch (not for the
+    LSTM: minutes per run) and every dtype for the LSTM. The LSTM's batch size 1 runs on the
+    10k-row case with one thread only."""
     grid = [(b, t, d) for d in dtypes for b in batch_sizes for t in threads]
     if full:
         return grid
@@ -477,7 +477,7 @@ def plan(
         if case == "elec2-10k":
             out.append((b, t, d))
             continue
-        if t != threads[0] and b != batch_sizes[-1]:
+        if t != threads[0] and (b != batch_sizes[-1] or model == "lstm"):
             continue
         if d != dtypes[0] and model != "lstm":
             continue

@@ -80,6 +80,18 @@ class LinearState(Learner):
             if a is not None:
                 setattr(self, name, np.ascontiguousarray(a, dtype=np.float64))
 
+    # -- learner hooks: both go through the subclass's one compiled pass ------------
+    def _run(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray, predict: bool) -> np.ndarray:
+        """Predict ``X_pred[i]`` (if ``predict``), then learn ``(X_learn[i], y[i])``, row by row
+        (``y``: class codes or targets); returns the predictions (empty if not ``predict``)."""
+        raise NotImplementedError
+
+    def _learn(self, X: np.ndarray, y: np.ndarray) -> None:
+        self._run(X, X, y, predict=False)
+
+    def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return self._run(X_pred, X_learn, y, predict=True)
+
 
 GLM_RULES: dict[str, Rule] = {
     "optimizer": OneOf("sgd", "adam", "ftrl"),

@@ -93,6 +93,25 @@ def binary_proba_row(
 
 
 @njit(cache=True)
+def binary_proba(X: np.ndarray, W: np.ndarray, b: np.ndarray, n_seen: int) -> np.ndarray:
+    """:func:`binary_proba_row` of every row of ``X``: an ``(n, n_seen)`` array."""
+    out = np.zeros((X.shape[0], n_seen))
+    buf = np.empty(max(n_seen, 1))
+    for i in range(X.shape[0]):
+        binary_proba_row(W, b, X[i], n_seen, buf, out[i])
+    return out
+
+
+@njit(cache=True)
+def first_scores(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``W[0] . x + b[0]`` for every row ``x`` of ``X`` (the regressors' predictions)."""
+    out = np.empty(X.shape[0])
+    for i in range(X.shape[0]):
+        out[i] = dot(W, 0, X[i], b[0])
+    return out
+
+
+@njit(cache=True)
 def split_binary(
     W: np.ndarray, b: np.ndarray, S: np.ndarray, kind: int, hp: np.ndarray, factor: float
 ) -> None:

@@ -68,14 +68,6 @@ from streamlearn.optim import kernels as opt
 
 
 @njit(cache=True)
-def _predict(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.empty(X.shape[0])
-    for i in range(X.shape[0]):
-        out[i] = lk.dot(W, 0, X[i], b[0])
-    return out
-
-
-@njit(cache=True)
 def _test_then_train(
     Xp: np.ndarray,
     Xl: np.ndarray,
@@ -139,13 +131,7 @@ class LinearRegression(GLM, Regressor):
         yield {"optimizer": "ftrl", "lr": 0.5, "l1": 0.1}
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        return _predict(X, self.weights_, self.intercepts_)  # type: ignore[no-any-return]
-
-    def _learn(self, X: np.ndarray, y: np.ndarray) -> None:
-        self._run(X, X, y, predict=False)
-
-    def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return self._run(X_pred, X_learn, y, predict=True)
+        return lk.first_scores(X, self.weights_, self.intercepts_)  # type: ignore[no-any-return]
 
     def _run(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray, predict: bool) -> np.ndarray:
         out = np.empty(len(y) if predict else 0)

@@ -140,14 +140,6 @@ def _clf_test_then_train(
 
 
 @njit(cache=True)
-def _reg_predict(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.empty(X.shape[0])
-    for i in range(X.shape[0]):
-        out[i] = lk.dot(W, 0, X[i], b[0])
-    return out
-
-
-@njit(cache=True)
 def _reg_test_then_train(
     Xp: np.ndarray,
     Xl: np.ndarray,
@@ -209,12 +201,6 @@ class PassiveAggressiveClassifier(ClassState, Classifier):
     def _proba(self, X: np.ndarray) -> np.ndarray:
         return _clf_proba(X, self.weights_, self.intercepts_, self.n_learned_)  # type: ignore[no-any-return]
 
-    def _learn(self, X: np.ndarray, codes: np.ndarray) -> None:
-        self._run(X, X, codes, predict=False)
-
-    def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        return self._run(X_pred, X_learn, codes, predict=True)
-
     def _run(self, X_pred: np.ndarray, X_learn: np.ndarray, codes: np.ndarray, predict: bool) -> np.ndarray:
         P = self._prepare(codes, predict)
         if len(codes):
@@ -274,13 +260,7 @@ class PassiveAggressiveRegressor(LinearState, Regressor):
         self._validate_params()
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        return _reg_predict(X, self.weights_, self.intercepts_)  # type: ignore[no-any-return]
-
-    def _learn(self, X: np.ndarray, y: np.ndarray) -> None:
-        self._run(X, X, y, predict=False)
-
-    def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return self._run(X_pred, X_learn, y, predict=True)
+        return lk.first_scores(X, self.weights_, self.intercepts_)  # type: ignore[no-any-return]
 
     def _run(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray, predict: bool) -> Any:
         out = np.empty(len(y) if predict else 0)

@@ -60,15 +60,6 @@ from streamlearn.optim import kernels as opt
 
 
 @njit(cache=True)
-def _proba(X: np.ndarray, W: np.ndarray, b: np.ndarray, n_seen: int) -> np.ndarray:
-    out = np.zeros((X.shape[0], n_seen))
-    buf = np.empty(max(n_seen, 1))
-    for i in range(X.shape[0]):
-        lk.binary_proba_row(W, b, X[i], n_seen, buf, out[i])
-    return out
-
-
-@njit(cache=True)
 def _step(
     W: np.ndarray, b: np.ndarray, S: np.ndarray, hp: np.ndarray, k: int, x: np.ndarray, g: float, l2: float
 ) -> None:
@@ -136,13 +127,7 @@ class Perceptron(ClassState, Classifier):
         self._validate_params()
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
-        return _proba(X, self.weights_, self.intercepts_, self.n_learned_)  # type: ignore[no-any-return]
-
-    def _learn(self, X: np.ndarray, codes: np.ndarray) -> None:
-        self._run(X, X, codes, predict=False)
-
-    def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        return self._run(X_pred, X_learn, codes, predict=True)
+        return lk.binary_proba(X, self.weights_, self.intercepts_, self.n_learned_)  # type: ignore[no-any-return]
 
     def _run(self, X_pred: np.ndarray, X_learn: np.ndarray, codes: np.ndarray, predict: bool) -> np.ndarray:
         P = self._prepare(codes, predict)

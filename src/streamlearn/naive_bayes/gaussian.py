@@ -12,7 +12,7 @@ from numba import njit
 from streamlearn.base.errors import SchemaError
 from streamlearn.base.params import Interval
 from streamlearn.base.registry import register
-from streamlearn.naive_bayes._base import BaseNB, softmax_present
+from streamlearn.naive_bayes._base import BaseNB, pad_rows, softmax_present
 
 _TWO_PI = 2.0 * math.pi
 
@@ -252,10 +252,7 @@ class GaussianNB(BaseNB):
 
     def _grow_classes(self, codes: np.ndarray) -> None:
         super()._grow_classes(codes)
-        if self.cat_counts_.shape[0] < self._k:
-            out = np.zeros((self._k, self.cat_counts_.shape[1]))
-            out[: self.cat_counts_.shape[0]] = self.cat_counts_
-            self.cat_counts_ = out
+        self.cat_counts_ = pad_rows(self.cat_counts_, self._k)
 
     def _widths(self) -> np.ndarray:
         return self.cat_offsets_[1:] - self.cat_offsets_[:-1]

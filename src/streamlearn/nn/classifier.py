@@ -26,7 +26,9 @@ window
     last ``w`` learned records ending at the record (zeros before the stream starts).
 key
     With ``window``, a column whose value (a category or a number) selects one window
-    per key, e.g. one per host; the key column is not an input of the module.
+    per key, e.g. one per host; the key column is not an input of the module and may be
+    categorical (the other columns may not). Keep a numeric key away from scalers, which
+    would change its values. Each key's window is kept (memory grows with the keys).
 loss
     ``None`` or ``"cross_entropy"``, or a callable ``(scores, codes) -> loss``.
 optimizer, lr, optimizer_params

@@ -87,6 +87,22 @@ def soft_threshold(w: float, thr: float) -> float:
     return 0.0
 
 
+@njit(cache=True, inline="always")
+def l2_grad(g: float, w: float, l2: float) -> float:
+    """The gradient ``g`` of a weight ``w`` plus its L2 term ``l2 * w`` (SGD/Adam)."""
+    if l2 != 0.0:
+        g += l2 * w
+    return g
+
+
+@njit(cache=True, inline="always")
+def l1_prox(w: float, l1: float, thr: float) -> float:
+    """The proximal L1 step of SGD/Adam: ``soft_threshold(w, thr)`` when ``l1`` is on, else ``w``."""
+    if l1 != 0.0:
+        return soft_threshold(w, thr)
+    return w
+
+
 # -- rows and whole arrays -------------------------------------------------------------
 @njit(cache=True)
 def step_row(
@@ -117,13 +133,7 @@ def step_row(
         for j in range(d):
             v = x[j]
             if v == v:
-                g = lg * v
-                if l2 != 0.0:
-                    g += l2 * w[j]
-                wj = w[j] - lr * g
-                if l1 != 0.0:
-                    wj = soft_threshold(wj, thr)
-                w[j] = wj
+                w[j] = l1_prox(w[j] - lr * l2_grad(lg * v, w[j], l2), l1, thr)
     elif kind == ADAM:
         b1, b2, eps = hp[1], hp[2], hp[3]
         M = S[0, k]
@@ -131,13 +141,8 @@ def step_row(
         for j in range(d):
             v = x[j]
             if v == v:
-                g = lg * v
-                if l2 != 0.0:
-                    g += l2 * w[j]
-                wj, M[j], V[j] = adam_update(w[j], M[j], V[j], g, scale, b1, b2, eps)
-                if l1 != 0.0:
-                    wj = soft_threshold(wj, thr)
-                w[j] = wj
+                wj, M[j], V[j] = adam_update(w[j], M[j], V[j], l2_grad(lg * v, w[j], l2), scale, b1, b2, eps)
+                w[j] = l1_prox(wj, l1, thr)
     else:
         beta, f1, f2 = hp[1], hp[2], hp[3]
         Z = S[0, k]

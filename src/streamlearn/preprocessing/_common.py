@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from streamlearn.base.learner import Transformer
 from streamlearn.base.params import Satisfies
 from streamlearn.base.schema import CAT, Schema
 
@@ -104,3 +105,52 @@ def unique_name(schema: Schema, name: Hashable) -> Hashable:
     while name in schema:
         name = f"{name}_"
     return name
+
+
+class ColumnStatsTransformer(Transformer):
+    """Base of the transformers with per-column statistics (scalers, imputer).
+
+    Caches the categorical mask of the input schema in ``_is_cat`` (dropped
+    on load, rebuilt when the width changes).
+    """
+
+    _is_cat: np.ndarray | None
+
+    def _after_load(self) -> None:
+        self._is_cat = None
+
+    def _args(self) -> tuple[Any, ...]:
+        """Grow the state to the input schema; ``(width, categorical mask)``."""
+        schema = self._input_schema()
+        width = schema.width
+        self._grow(width)
+        mask = getattr(self, "_is_cat", None)
+        if mask is None or len(mask) != width:
+            mask = self._is_cat = cat_mask(schema)
+        return width, mask
+
+
+class EncoderTransformer(Transformer):
+    """Base of the encoders: the output schema lives in the cache ``_out``, which
+    ``_sync`` brings up to date with the state (dropped on load), and ``_lookup[j]``
+    maps the category codes of input column ``j`` to their output (-1: not learned).
+    """
+
+    _out: Schema | None
+    _lookup: list[np.ndarray]
+
+    def _sync(self) -> None:
+        raise NotImplementedError
+
+    def _after_load(self) -> None:
+        self._out = None
+
+    def output_schema(self) -> Schema:
+        self._sync()
+        assert self._out is not None
+        return self._out
+
+    def _new_categories(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The categories of ``X`` not learned yet, as :func:`unseen_codes` gives them."""
+        cat = [j for j, k in enumerate(self.schema_.kinds) if k == CAT]
+        return unseen_codes(X, cat, self._lookup)

@@ -50,11 +50,10 @@ from typing import Any, ClassVar
 import numba
 import numpy as np
 
-from streamlearn.base.learner import Transformer
 from streamlearn.base.params import OneOf, Rule
 from streamlearn.base.registry import register
 from streamlearn.base.schema import CAT
-from streamlearn.preprocessing._common import FINITE, as_width, cat_mask, grow_1d
+from streamlearn.preprocessing._common import FINITE, ColumnStatsTransformer, as_width, grow_1d
 
 
 @numba.njit(cache=True)
@@ -117,7 +116,7 @@ def _prequential(Xp, Xl, is_cat, use_mean, fill, n, mean, offset, counts, mode):
 
 
 @register()
-class Imputer(Transformer):
+class Imputer(ColumnStatsTransformer):
     """Replaces missing values with running means (or a constant) and modes.
 
     Learned state: ``n_`` (values learned) and ``mean_`` per numeric column
@@ -126,8 +125,6 @@ class Imputer(Transformer):
     ``counts_[offset_[j]:offset_[j + 1]]``) and the current most frequent
     code ``mode_`` (``-1`` before any).
     """
-
-    _is_cat: np.ndarray | None
 
     _param_rules: ClassVar[dict[str, Rule]] = {
         "strategy": OneOf("mean", "constant"),
@@ -177,17 +174,8 @@ class Imputer(Transformer):
             counts[new_offset[j] : new_offset[j] + caps[j]] = self.counts_[offset[j] : offset[j + 1]]
         self.counts_, self.offset_ = counts, new_offset
 
-    def _after_load(self) -> None:
-        self._is_cat = None
-
     def _args(self) -> tuple[Any, ...]:
-        schema = self._input_schema()
-        width = schema.width
-        self._grow(width)
-        mask = getattr(self, "_is_cat", None)
-        if mask is None or len(mask) != width:
-            mask = self._is_cat = cat_mask(schema)
-        return width, mask, self.strategy == "mean"
+        return (*super()._args(), self.strategy == "mean")
 
     def _learn(self, X: np.ndarray) -> None:
         width, mask, _ = self._args()

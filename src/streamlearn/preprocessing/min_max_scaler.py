@@ -27,14 +27,11 @@ River, ``preprocessing.MinMaxScaler`` (semantics of learn-then-transform).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numba
 import numpy as np
 
-from streamlearn.base.learner import Transformer
 from streamlearn.base.registry import register
-from streamlearn.preprocessing._common import as_width, cat_mask, grow_1d
+from streamlearn.preprocessing._common import ColumnStatsTransformer, as_width, grow_1d
 
 
 @numba.njit(cache=True)
@@ -87,14 +84,12 @@ def _prequential(Xp, Xl, is_cat, lo, hi):  # type: ignore[no-untyped-def]
 
 
 @register()
-class MinMaxScaler(Transformer):
+class MinMaxScaler(ColumnStatsTransformer):
     """Scales each numeric column by its running minimum and maximum.
 
     Learned state: ``min_`` and ``max_`` per column (``+inf`` and ``-inf``
     where nothing was learned yet).
     """
-
-    _is_cat: np.ndarray | None
 
     def __init__(self) -> None:
         self._validate_params()
@@ -102,18 +97,6 @@ class MinMaxScaler(Transformer):
     def _grow(self, width: int) -> None:
         self.min_ = grow_1d(getattr(self, "min_", None), width, np.inf)
         self.max_ = grow_1d(getattr(self, "max_", None), width, -np.inf)
-
-    def _after_load(self) -> None:
-        self._is_cat = None
-
-    def _args(self) -> tuple[Any, ...]:
-        schema = self._input_schema()
-        width = schema.width
-        self._grow(width)
-        mask = getattr(self, "_is_cat", None)
-        if mask is None or len(mask) != width:
-            mask = self._is_cat = cat_mask(schema)
-        return width, mask
 
     def _learn(self, X: np.ndarray) -> None:
         width, mask = self._args()

@@ -40,14 +40,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from streamlearn.base.learner import Transformer
 from streamlearn.base.registry import register
 from streamlearn.base.schema import CAT, NUM, Schema
-from streamlearn.preprocessing._common import as_width, grow_lookup, unique_name, unseen_codes
+from streamlearn.preprocessing._common import EncoderTransformer, as_width, grow_lookup, unique_name
 
 
 @register()
-class OneHotEncoder(Transformer):
+class OneHotEncoder(EncoderTransformer):
     """One 0/1 column per learned category; numeric columns pass through.
 
     Learned state: the output layout, one entry per output column in output
@@ -61,8 +60,6 @@ class OneHotEncoder(Transformer):
     a pipeline) give the same output layout.
     """
 
-    _out: Schema | None
-
     def __init__(self) -> None:
         self._validate_params()
 
@@ -71,9 +68,6 @@ class OneHotEncoder(Transformer):
         if not hasattr(self, "columns_"):
             self.columns_: list[int] = []
             self.codes_: list[int] = []
-
-    def _after_load(self) -> None:
-        self._out = None
 
     def _sync(self) -> None:
         """Bring the caches (output schema, lookups) up to date with the state."""
@@ -103,11 +97,6 @@ class OneHotEncoder(Transformer):
             out.add(unique_name(out, name), NUM)
         self._placed = len(self.columns_)
 
-    def output_schema(self) -> Schema:
-        self._sync()
-        assert self._out is not None
-        return self._out
-
     def _new_numeric(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Numeric columns not placed yet that have a value in ``X``: (first row, column)."""
         rows, cols = [], []
@@ -118,10 +107,6 @@ class OneHotEncoder(Transformer):
                     rows.append(int(present[0]))
                     cols.append(j)
         return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
-
-    def _new_categories(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        cat = [j for j, k in enumerate(self.schema_.kinds) if k == CAT]
-        return unseen_codes(X, cat, self._lookup)
 
     def _place(self, cols: np.ndarray, codes: np.ndarray) -> None:
         self.columns_.extend(cols.tolist())

@@ -32,15 +32,14 @@ from typing import ClassVar
 
 import numpy as np
 
-from streamlearn.base.learner import Transformer
 from streamlearn.base.params import Rule
 from streamlearn.base.registry import register
 from streamlearn.base.schema import CAT, NUM, Schema
-from streamlearn.preprocessing._common import FINITE_OR_NAN, as_width, grow_lookup, unseen_codes
+from streamlearn.preprocessing._common import FINITE_OR_NAN, EncoderTransformer, as_width, grow_lookup
 
 
 @register()
-class OrdinalEncoder(Transformer):
+class OrdinalEncoder(EncoderTransformer):
     """Categories to integer codes in order of first learning.
 
     Learned state: ``order_[j]``, the category codes (in ``schema_``'s
@@ -48,7 +47,6 @@ class OrdinalEncoder(Transformer):
     output value of a category is its position in that list.
     """
 
-    _out: Schema | None
     _param_rules: ClassVar[dict[str, Rule]] = {"unknown_value": FINITE_OR_NAN}
 
     def __init__(self, unknown_value: float = -1.0):
@@ -60,9 +58,6 @@ class OrdinalEncoder(Transformer):
             self.order_: list[list[int]] = []
         while len(self.order_) < width:
             self.order_.append([])
-
-    def _after_load(self) -> None:
-        self._out = None
 
     def _sync(self) -> None:
         schema = self._input_schema()
@@ -88,14 +83,8 @@ class OrdinalEncoder(Transformer):
                 self._lookup[j][np.asarray(order[self._placed[j] :], dtype=np.int64)] = new
                 self._placed[j] = len(order)
 
-    def output_schema(self) -> Schema:
-        self._sync()
-        assert self._out is not None
-        return self._out
-
     def _learn_vocabulary(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        cat = [j for j, k in enumerate(self.schema_.kinds) if k == CAT]
-        rows, cols, codes = unseen_codes(X, cat, self._lookup)
+        rows, cols, codes = self._new_categories(X)
         for j, c in zip(cols.tolist(), codes.tolist(), strict=True):
             self.order_[j].append(c)
         self._sync()

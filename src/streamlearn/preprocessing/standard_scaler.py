@@ -45,15 +45,14 @@ River, ``preprocessing.StandardScaler`` (semantics of learn-then-transform).
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numba
 import numpy as np
 
-from streamlearn.base.learner import Transformer
 from streamlearn.base.params import BOOL, Rule
 from streamlearn.base.registry import register
-from streamlearn.preprocessing._common import as_width, cat_mask, grow_1d
+from streamlearn.preprocessing._common import ColumnStatsTransformer, as_width, grow_1d
 
 
 @numba.njit(cache=True)
@@ -122,15 +121,13 @@ def _prequential(Xp, Xl, is_cat, n, mean, m2, with_std):  # type: ignore[no-unty
 
 
 @register()
-class StandardScaler(Transformer):
+class StandardScaler(ColumnStatsTransformer):
     """Scales each numeric column to zero mean and unit variance, online.
 
     Learned state: ``n_`` (values learned per column), ``mean_`` and
     ``m2_`` (sum of squared deviations from the mean); ``var_`` and
     ``std_`` derive from them.
     """
-
-    _is_cat: np.ndarray | None
 
     _param_rules: ClassVar[dict[str, Rule]] = {"with_std": BOOL}
 
@@ -152,18 +149,6 @@ class StandardScaler(Transformer):
     @property
     def std_(self) -> np.ndarray:
         return np.sqrt(self.var_)
-
-    def _after_load(self) -> None:
-        self._is_cat = None
-
-    def _args(self) -> tuple[Any, ...]:
-        schema = self._input_schema()
-        width = schema.width
-        self._grow(width)
-        mask = getattr(self, "_is_cat", None)
-        if mask is None or len(mask) != width:
-            mask = self._is_cat = cat_mask(schema)
-        return width, mask
 
     def _learn(self, X: np.ndarray) -> None:
         width, mask = self._args()

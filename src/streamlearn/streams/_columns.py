@@ -20,6 +20,7 @@ become NaN and are counted in ``schema.n_invalid``.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -227,3 +228,40 @@ def kind_of_type(t: pa.DataType) -> str | None:
     if _is_string(t) or pa.types.is_dictionary(t):
         return CAT
     return NUM
+
+
+def fill_features(
+    X: np.ndarray,
+    schema: Schema,
+    columns: Iterable[tuple[pa.Array, int]],
+    na_values: tuple[str, ...] = NA_VALUES,
+    strip: bool = False,
+    cat_na_values: tuple[str, ...] = (),
+) -> np.ndarray:
+    """Write each ``(column, j)`` into ``X[:, j]`` as schema column ``j``; returns ``X``.
+
+    A numeric column goes through :func:`numeric_column` (with ``na_values``),
+    a categorical one through :func:`categorical_column` (with ``strip`` and
+    ``cat_na_values``), in the order given (vocabularies grow in that order).
+    """
+    for col, j in columns:
+        if schema.kinds[j] == CAT:
+            X[:, j] = categorical_column(col, schema, j, strip=strip, na_values=cat_na_values)
+        else:
+            X[:, j] = numeric_column(col, schema, na_values)
+    return X
+
+
+def target_column(
+    col: pa.Array,
+    schema: Schema,
+    labels: bool,
+    na_values: tuple[str, ...] = NA_VALUES,
+    strip: bool = False,
+    label_na_values: tuple[str, ...] = (),
+) -> np.ndarray:
+    """Targets: labels (:func:`label_column`, with ``strip`` and ``label_na_values``)
+    when ``labels``, else numbers (:func:`numeric_column`, with ``na_values``)."""
+    if labels:
+        return label_column(col, strip=strip, na_values=label_na_values)
+    return numeric_column(col, schema, na_values)

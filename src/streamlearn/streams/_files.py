@@ -28,6 +28,14 @@ def is_gzip(path: Path) -> bool:
     return path.suffix.lower() == ".gz"
 
 
+def file_stem(path: Path) -> str:
+    """The file name without its extension (nor ``.gz``): the default dataset name."""
+    name = path.name
+    if is_gzip(path):
+        name = name[:-3]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
 def open_binary(path: Path) -> IO[bytes]:
     """Open a file for reading bytes, decompressing ``.gz`` files."""
     try:

@@ -60,10 +60,10 @@ import pyarrow.csv as pa_csv
 
 from streamlearn.base.errors import DataError
 from streamlearn.base.schema import CAT, NUM, Schema
-from streamlearn.streams._columns import NA_VALUES, categorical_column, label_column, numeric_column
+from streamlearn.streams._columns import fill_features, target_column
 from streamlearn.streams._files import (
     check_file,
-    is_gzip,
+    file_stem,
     line_chunks,
     open_binary,
     read_head,
@@ -124,8 +124,7 @@ class ARFFDataset(Dataset):
         read_head(self.path, 1 << 12)  # DataError for an empty or unreadable file
         with open_binary(self.path) as f:
             self.relation, self.attributes = _read_header(f, self.path)
-        stem = self.path.name[:-3] if is_gzip(self.path) else self.path.name
-        super().__init__(name or stem.rsplit(".", 1)[0], None, batch_size)
+        super().__init__(name or file_stem(self.path), None, batch_size)
         names = [a.name for a in self.attributes]
         if target is False:
             self.target = None
@@ -180,20 +179,22 @@ class ARFFDataset(Dataset):
                     bad_before = report.count
                     table = _parse_chunk(chunk, internal, on_bad_row)
                     rows_before += table.num_rows + (report.count - bad_before)
-                    X = np.empty((table.num_rows, schema.width))
-                    for col, j in features:
-                        values = table.column(col)
-                        if schema.kinds[j] == CAT:
-                            X[:, j] = categorical_column(values, schema, j, strip=True, na_values=("?",))
-                        else:
-                            X[:, j] = numeric_column(values, schema, NA_VALUES)
+                    X = fill_features(
+                        np.empty((table.num_rows, schema.width)),
+                        schema,
+                        ((table.column(col), j) for col, j in features),
+                        strip=True,
+                        cat_na_values=("?",),
+                    )
                     y = None
                     if target_col is not None:
-                        values = table.column(target_col)
-                        if target_kind == CAT:
-                            y = label_column(values, strip=True, na_values=("?",))
-                        else:
-                            y = numeric_column(values, schema, NA_VALUES)
+                        y = target_column(
+                            table.column(target_col),
+                            schema,
+                            target_kind == CAT,
+                            strip=True,
+                            label_na_values=("?",),
+                        )
                     yield X, y
             except (pa.ArrowInvalid, OSError, EOFError) as e:
                 raise DataError(f"Cannot read {str(self.path)!r}: {e}") from e

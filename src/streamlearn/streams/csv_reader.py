@@ -66,14 +66,8 @@ import pyarrow.csv as pa_csv
 
 from streamlearn.base.errors import DataError, InvalidParameterError
 from streamlearn.base.schema import CAT, NUM, Schema
-from streamlearn.streams._columns import (
-    NA_VALUES,
-    categorical_column,
-    label_column,
-    looks_numeric,
-    numeric_column,
-)
-from streamlearn.streams._files import check_file, is_gzip, read_head, resolve_column, resolve_columns
+from streamlearn.streams._columns import NA_VALUES, fill_features, looks_numeric, target_column
+from streamlearn.streams._files import check_file, file_stem, read_head, resolve_column, resolve_columns
 from streamlearn.streams.dataset import Block, Dataset
 
 DELIMITERS = (",", "\t", ";", "|")
@@ -160,7 +154,7 @@ class CSVDataset(Dataset):
         name: str | None = None,
     ):
         self.path = check_file(path)
-        super().__init__(name or _stem(self.path), None, batch_size)
+        super().__init__(name or file_stem(self.path), None, batch_size)
         if header not in ("infer", True, False):
             raise InvalidParameterError(f"header must be 'infer', True or False. Got {header!r}.")
         if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
@@ -299,19 +293,9 @@ def _convert(
     target_kind: str,
     na_values: tuple[str, ...],
 ) -> Block:
-    X = np.empty((rb.num_rows, schema.width))
-    for col, j in features:
-        if schema.kinds[j] == CAT:
-            X[:, j] = categorical_column(rb.column(col), schema, j)
-        else:
-            X[:, j] = numeric_column(rb.column(col), schema, na_values)
-    y = None
-    if target is not None:
-        y = (
-            label_column(rb.column(target))
-            if target_kind == CAT
-            else numeric_column(rb.column(target), schema, na_values)
-        )
+    columns = ((rb.column(col), j) for col, j in features)
+    X = fill_features(np.empty((rb.num_rows, schema.width)), schema, columns, na_values)
+    y = None if target is None else target_column(rb.column(target), schema, target_kind == CAT, na_values)
     return X, y
 
 
@@ -321,13 +305,6 @@ def _data_error(path: Path, e: Exception) -> DataError:
     if "UTF8" in msg or "UTF-8" in msg or "utf8" in msg:
         hint = " The file is not UTF-8: pass encoding='latin-1' (or its real encoding)."
     return DataError(f"Cannot read {str(path)!r}: {msg}.{hint}")
-
-
-def _stem(path: Path) -> str:
-    name = path.name
-    if is_gzip(path):
-        name = name[:-3]
-    return name.rsplit(".", 1)[0] if "." in name else name
 
 
 def _decode(raw: bytes, encoding: str, path: Path) -> str:

@@ -49,14 +49,8 @@ import pyarrow.json as pa_json
 
 from streamlearn.base.errors import DataError
 from streamlearn.base.schema import CAT, NUM, Schema
-from streamlearn.streams._columns import (
-    NA_VALUES,
-    categorical_column,
-    kind_of_type,
-    label_column,
-    numeric_column,
-)
-from streamlearn.streams._files import check_file, is_gzip, line_chunks, open_binary, read_head
+from streamlearn.streams._columns import NA_VALUES, fill_features, kind_of_type, target_column
+from streamlearn.streams._files import check_file, file_stem, line_chunks, open_binary, read_head
 from streamlearn.streams.dataset import Block, Dataset
 
 _LABEL, _FLOAT = "label", "float"
@@ -101,8 +95,7 @@ class JSONLDataset(Dataset):
         name: str | None = None,
     ):
         self.path = check_file(path)
-        stem = self.path.name[:-3] if is_gzip(self.path) else self.path.name
-        super().__init__(name or stem.rsplit(".", 1)[0], None, batch_size)
+        super().__init__(name or file_stem(self.path), None, batch_size)
         self.drop = set([drop] if isinstance(drop, str) else (drop or ()))
         head = read_head(self.path)
         if target is False:
@@ -152,7 +145,7 @@ class JSONLDataset(Dataset):
         if any(pa.types.is_temporal(t) for t in table.schema.types):
             return None  # Arrow turned date-like strings into timestamps: keep them as text
         n = table.num_rows
-        cols: list[tuple[int, pa.Array]] = []
+        cols: list[tuple[pa.Array, int]] = []
         y: np.ndarray | None = None
         for key in table.column_names:
             col = table.column(key)
@@ -162,10 +155,8 @@ class JSONLDataset(Dataset):
                     kind = state["target_kind"] = (
                         _FLOAT if pa.types.is_integer(col.type) or pa.types.is_floating(col.type) else _LABEL
                     )
-                if kind == _FLOAT:
-                    y = numeric_column(col, schema)
-                elif kind == _LABEL:
-                    y = label_column(col)
+                if kind is not None:
+                    y = target_column(col, schema, kind == _LABEL)
                 continue
             if key in self.drop:
                 continue
@@ -174,13 +165,8 @@ class JSONLDataset(Dataset):
                 if kind is None:
                     continue  # all null so far: wait for a value
                 schema.add(key, kind)
-            cols.append((schema.index(key), col))
-        X = np.full((n, schema.width), np.nan)
-        for j, col in cols:
-            if schema.kinds[j] == CAT:
-                X[:, j] = categorical_column(col, schema, j)
-            else:
-                X[:, j] = numeric_column(col, schema)
+            cols.append((col, schema.index(key)))
+        X = fill_features(np.full((n, schema.width), np.nan), schema, cols)
         if self.target is not None and y is None:
             y = _missing_targets(n, state["target_kind"])
         return X, y

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from streamlearn.base.errors import DataError
 from streamlearn.base.schema import CAT, NUM, Schema
-from streamlearn.streams._columns import categorical_column, kind_of_type, label_column, numeric_column
+from streamlearn.streams._columns import fill_features, kind_of_type, target_column
 from streamlearn.streams._files import check_file, resolve_column, resolve_columns
 from streamlearn.streams.dataset import Block, Dataset
 
@@ -124,17 +124,13 @@ class ParquetDataset(Dataset):
         )
         try:
             for rb in pf.iter_batches(batch_size=_READ_ROWS, columns=self._read, use_threads=False):
-                X = np.empty((rb.num_rows, schema.width))
-                for c, j in features:
-                    col = rb.column(c)
-                    if schema.kinds[j] == CAT:
-                        X[:, j] = categorical_column(col, schema, j)
-                    else:
-                        X[:, j] = numeric_column(col, schema)
-                y = None
-                if self.target is not None:
-                    col = rb.column(self.target)
-                    y = label_column(col) if label_target else numeric_column(col, schema)
+                columns = ((rb.column(c), j) for c, j in features)
+                X = fill_features(np.empty((rb.num_rows, schema.width)), schema, columns)
+                y = (
+                    None
+                    if self.target is None
+                    else target_column(rb.column(self.target), schema, label_target)
+                )
                 yield X, y
         except (pa.ArrowInvalid, OSError) as e:
             raise DataError(f"Cannot read {str(self.path)!r}: {e}") from e

@@ -62,7 +62,7 @@ import numpy as np
 
 from streamlearn.base.params import Interval, Rule
 from streamlearn.base.schema import CAT, NUM, Schema
-from streamlearn.datasets.synth.base import FEATURES, NOISE, Synthetic
+from streamlearn.datasets.synth.base import FEATURES, NOISE, Synthetic, concept_rows
 from streamlearn.streams.dataset import Block
 
 COLUMNS = ["salary", "commission", "age", "elevel", "car", "zipcode", "hvalue", "hyears", "loan"]
@@ -175,8 +175,7 @@ class Agrawal(Synthetic):
             "loan": loan,
         }
         y = np.empty(n, dtype=np.int64)
-        for f in np.unique(concepts).tolist():
-            rows = concepts == f
+        for f, rows in concept_rows(concepts):
             y[rows] = ~group_a(f, {key: a[rows] for key, a in v.items()})
         p = self.perturbation
         if p > 0:

@@ -180,6 +180,22 @@ class Synthetic(Dataset):
         return f"{type(self).__name__}({shown})"
 
 
+def numbered_schema(n_features: int) -> Schema:
+    """Numeric columns ``x1 .. x<n_features>``."""
+    return Schema([f"x{i + 1}" for i in range(n_features)])
+
+
+def concept_rows(concepts: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """Each concept of a chunk (in increasing order) with the mask of its rows."""
+    for c in np.unique(concepts).tolist():
+        yield c, concepts == c
+
+
+def labels_by_concept(labels: np.ndarray, concepts: np.ndarray) -> np.ndarray:
+    """Row ``t``'s label under its own concept: ``labels[concepts[t], t]`` (as int64)."""
+    return labels[concepts, np.arange(len(concepts))].astype(np.int64)
+
+
 def flip(y: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
     """Flip binary labels with probability ``noise``."""
     if noise <= 0:

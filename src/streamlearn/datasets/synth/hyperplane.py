@@ -54,7 +54,15 @@ import numpy as np
 from streamlearn.base.errors import InvalidParameterError
 from streamlearn.base.params import Interval, Rule
 from streamlearn.base.schema import Schema
-from streamlearn.datasets.synth.base import DYNAMICS, FEATURES, NOISE, Synthetic, flip
+from streamlearn.datasets.synth.base import (
+    DYNAMICS,
+    FEATURES,
+    NOISE,
+    Synthetic,
+    concept_rows,
+    flip,
+    numbered_schema,
+)
 from streamlearn.streams.dataset import Block
 
 
@@ -98,7 +106,7 @@ class Hyperplane(Synthetic):
             )
 
     def _make_schema(self) -> Schema:
-        return Schema([f"x{i + 1}" for i in range(self.n_features)])
+        return numbered_schema(self.n_features)
 
     def weights(self, concept: int) -> np.ndarray:
         """The initial weights of a concept."""
@@ -121,8 +129,7 @@ class Hyperplane(Synthetic):
             state["shift"] = offsets[-1] + self.mag_change * direction[-1]
             state["direction"] = direction[-1] * np.where(flips[-1], -1.0, 1.0)
         y = np.empty(n, dtype=np.int64)
-        for c in np.unique(concepts).tolist():
-            rows = concepts == c
+        for c, rows in concept_rows(concepts):
             w = self.weights(c)
             score = X[rows] @ w + (X[rows, :m] * offsets[rows]).sum(axis=1)
             total = w.sum() + offsets[rows].sum(axis=1)

@@ -57,7 +57,7 @@ import numpy as np
 
 from streamlearn.base.params import NONE, Interval, Rule
 from streamlearn.base.schema import Schema
-from streamlearn.datasets.synth.base import FEATURES, Synthetic
+from streamlearn.datasets.synth.base import FEATURES, Synthetic, concept_rows, numbered_schema
 from streamlearn.streams.dataset import Block
 
 
@@ -96,7 +96,7 @@ class RandomRBF(Synthetic):
         super().__init__(n_rows, seed, concept, drifts, batch_size)
 
     def _make_schema(self) -> Schema:
-        return Schema([f"x{i + 1}" for i in range(self.n_features)])
+        return numbered_schema(self.n_features)
 
     def centroids(self, concept: int) -> dict[str, np.ndarray]:
         """The model of a concept: centres, labels, spreads, cumulative weights, velocities."""
@@ -130,11 +130,11 @@ class RandomRBF(Synthetic):
         t = np.arange(start + 1, start + n + 1, dtype=np.float64)[:, None]  # moves made before the row
         X = np.empty((n, d))
         y = np.empty(n, dtype=np.int64)
-        for c in np.unique(concepts).tolist():
+        for c, mask in concept_rows(concepts):
+            rows = np.flatnonzero(mask)
             if c not in models:
                 models[c] = self.centroids(c)
             m = models[c]
-            rows = np.flatnonzero(concepts == c)
             idx = np.minimum(np.searchsorted(m["cumw"], pick[rows], side="right"), self.n_centroids - 1)
             centre = m["centres"][idx]
             if self.speed > 0:

@@ -43,7 +43,7 @@ import numpy as np
 
 from streamlearn.base.params import Interval, Rule
 from streamlearn.base.schema import Schema
-from streamlearn.datasets.synth.base import FEATURES, NOISE, Synthetic, flip
+from streamlearn.datasets.synth.base import FEATURES, NOISE, Synthetic, flip, numbered_schema
 from streamlearn.streams.dataset import Block
 
 THRESHOLDS = np.array([8.0, 9.0, 7.0, 9.5])
@@ -70,7 +70,7 @@ class SEA(Synthetic):
         super().__init__(n_rows, seed, function, drifts, batch_size)
 
     def _make_schema(self) -> Schema:
-        return Schema(["x1", "x2", "x3"])
+        return numbered_schema(3)
 
     def _chunk(self, start: int, n: int, concepts: np.ndarray, k: int, state: dict[str, Any]) -> Block:
         X = self.rng(k, FEATURES).random((n, 3)) * 10.0

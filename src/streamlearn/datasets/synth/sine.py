@@ -50,7 +50,14 @@ import numpy as np
 
 from streamlearn.base.params import BOOL, Interval, Rule
 from streamlearn.base.schema import Schema
-from streamlearn.datasets.synth.base import FEATURES, NOISE, Synthetic, flip
+from streamlearn.datasets.synth.base import (
+    FEATURES,
+    NOISE,
+    Synthetic,
+    flip,
+    labels_by_concept,
+    numbered_schema,
+)
 from streamlearn.streams.dataset import Block
 
 
@@ -77,7 +84,7 @@ class Sine(Synthetic):
         super().__init__(n_rows, seed, function, drifts, batch_size)
 
     def _make_schema(self) -> Schema:
-        return Schema(["x1", "x2", "x3", "x4"] if self.irrelevant else ["x1", "x2"])
+        return numbered_schema(4 if self.irrelevant else 2)
 
     def _chunk(self, start: int, n: int, concepts: np.ndarray, k: int, state: dict[str, Any]) -> Block:
         X = self.rng(k, FEATURES).random((n, 4))
@@ -85,6 +92,6 @@ class Sine(Synthetic):
         above1 = x2 >= np.sin(x1)
         above2 = x2 >= 0.5 + 0.3 * np.sin(3.0 * np.pi * x1)
         labels = np.stack([above1, ~above1, above2, ~above2])
-        y = labels[concepts, np.arange(n)].astype(np.int64)
+        y = labels_by_concept(labels, concepts)
         X = X if self.irrelevant else X[:, :2].copy()
         return X, flip(y, self.noise, self.rng(k, NOISE))

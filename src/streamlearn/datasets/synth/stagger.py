@@ -46,7 +46,7 @@ import numpy as np
 
 from streamlearn.base.params import Interval, Rule
 from streamlearn.base.schema import CAT, Schema
-from streamlearn.datasets.synth.base import FEATURES, NOISE, Synthetic, flip
+from streamlearn.datasets.synth.base import FEATURES, NOISE, Synthetic, flip, labels_by_concept
 from streamlearn.streams.dataset import Block
 
 SIZES = ["small", "medium", "large"]
@@ -90,5 +90,5 @@ class STAGGER(Synthetic):
                 (size == 1) | (size == 2),
             ]
         )
-        y = labels[concepts, np.arange(n)].astype(np.int64)
+        y = labels_by_concept(labels, concepts)
         return codes.astype(np.float64), flip(y, self.noise, self.rng(k, NOISE))
