@@ -17,20 +17,22 @@ Both libraries do prequential (test-then-train) evaluation, as in
   ``protocol_type``, ``service`` and ``flag`` are strings, which River's trees
   split on as nominal features; a generated CSV: every feature a float), then a
   loop calls ``predict_one`` and ``learn_one`` one record at a time. Only the
-  loop is timed. Models: ``ht`` HoeffdingTreeClassifier() (River's defaults,
-  delta=1e-7), ``ht_d3`` HoeffdingTreeClassifier(delta=1e-3),
-  ``hat`` HoeffdingAdaptiveTreeClassifier(seed=1), ``arf10``
+  loop is timed. Models: ``ht`` HoeffdingTreeClassifier(delta=1e-3), ``ht_d7``
+  HoeffdingTreeClassifier() (River's default delta=1e-7), ``hat``
+  HoeffdingAdaptiveTreeClassifier(delta=1e-3, seed=1), ``hat_d7``
+  HoeffdingAdaptiveTreeClassifier(seed=1) (default delta=1e-7), ``arf10``
   ARFClassifier(n_models=10, seed=1), ``gnb`` SelectType((int, float)) |
   GaussianNB(). Memory: River's own ``_raw_memory_usage`` (a ``sys.getsizeof``
   walk over the model's objects, NumPy buffers included) after the run.
 - **CapyMOA** (``--lib capymoa``): ``capymoa.evaluation.prequential_evaluation``
   on an ``ARFFStream`` (MOA's own Java loop; it parses the ARFF file as it goes,
   so reading is inside the timed call, as in peers.py). Models: ``ht``
-  HoeffdingTree (confidence 1e-3, grace 200), ``hat`` HoeffdingAdaptiveTree,
+  HoeffdingTree (confidence 1e-3, CapyMOA's default; grace 200), ``ht_d7`` the
+  same with confidence 1e-7, ``hat`` HoeffdingAdaptiveTree (confidence 1e-3),
+  ``hat_d7`` the same with confidence 1e-7,
   ``arf10`` AdaptiveRandomForestClassifier(ensemble_size=10) (CapyMOA's
   defaults otherwise: 60% of the features per split, random_seed=1), ``gnb``
-  NaiveBayes; all with the stream's schema. ``ht_d3`` is the ``ht`` run (its
-  delta is already 1e-3). Memory: MOA's ``measureByteSize()`` (the sizeofag
+  NaiveBayes; all with the stream's schema. Memory: MOA's ``measureByteSize()`` (the sizeofag
   Java agent, started with the JVM from a small jar made of moa.jar's own
   ``sizeof.agent`` classes, with ``--add-opens`` for java.base so that its
   reflective walk can enter JDK containers) after the run. With ``--warm``
@@ -62,21 +64,23 @@ PEERS = HERE / ".peers"
 AGENT_JAR = PEERS / "sizeofag.jar"
 JDK_OPENS = ("java.lang", "java.util", "java.util.concurrent", "java.util.concurrent.atomic")
 
-RIVER_MODELS = ("ht", "ht_d3", "hat", "arf10", "gnb")
-CAPYMOA_MODELS = ("ht", "ht_d3", "hat", "arf10", "gnb")
-CAPYMOA_SAME_AS = {"ht_d3": "ht"}
+RIVER_MODELS = ("ht", "ht_d7", "hat", "hat_d7", "arf10", "gnb")
+CAPYMOA_MODELS = RIVER_MODELS
+CAPYMOA_SAME_AS: dict[str, str] = {}
 
 RIVER_ESTIMATORS = {
-    "ht": "HoeffdingTreeClassifier()",
-    "ht_d3": "HoeffdingTreeClassifier(delta=1e-3)",
-    "hat": "HoeffdingAdaptiveTreeClassifier(seed=1)",
+    "ht": "HoeffdingTreeClassifier(delta=1e-3)",
+    "ht_d7": "HoeffdingTreeClassifier() (delta=1e-7)",
+    "hat": "HoeffdingAdaptiveTreeClassifier(delta=1e-3, seed=1)",
+    "hat_d7": "HoeffdingAdaptiveTreeClassifier(seed=1) (delta=1e-7)",
     "arf10": "ARFClassifier(n_models=10, seed=1)",
     "gnb": "SelectType((int, float)) | GaussianNB()",
 }
 CAPYMOA_ESTIMATORS = {
-    "ht": "HoeffdingTree(schema)",
-    "ht_d3": "HoeffdingTree(schema) (the ht run)",
-    "hat": "HoeffdingAdaptiveTree(schema)",
+    "ht": "HoeffdingTree(schema) (confidence=1e-3)",
+    "ht_d7": "HoeffdingTree(schema, confidence=1e-7)",
+    "hat": "HoeffdingAdaptiveTree(schema) (confidence=1e-3)",
+    "hat_d7": "HoeffdingAdaptiveTree(schema, confidence=1e-7)",
     "arf10": "AdaptiveRandomForestClassifier(schema, ensemble_size=10)",
     "gnb": "NaiveBayes(schema)",
 }
@@ -116,10 +120,12 @@ def river_model(name: str):
     from river import compose, forest, naive_bayes, tree
 
     if name == "ht":
-        return tree.HoeffdingTreeClassifier()
-    if name == "ht_d3":
         return tree.HoeffdingTreeClassifier(delta=1e-3)
+    if name == "ht_d7":
+        return tree.HoeffdingTreeClassifier()
     if name == "hat":
+        return tree.HoeffdingAdaptiveTreeClassifier(delta=1e-3, seed=1)
+    if name == "hat_d7":
         return tree.HoeffdingAdaptiveTreeClassifier(seed=1)
     if name == "arf10":
         return forest.ARFClassifier(n_models=10, seed=1)
@@ -259,8 +265,12 @@ def capymoa_model(name: str, schema):
     name = CAPYMOA_SAME_AS.get(name, name)
     if name == "ht":
         return HoeffdingTree(schema=schema)
+    if name == "ht_d7":
+        return HoeffdingTree(schema=schema, confidence=1e-7)
     if name == "hat":
         return HoeffdingAdaptiveTree(schema=schema)
+    if name == "hat_d7":
+        return HoeffdingAdaptiveTree(schema=schema, confidence=1e-7)
     if name == "arf10":
         return AdaptiveRandomForestClassifier(schema=schema, ensemble_size=10)
     if name == "gnb":
@@ -462,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="River / CapyMOA side of benchmarks/issue3.py")
     ap.add_argument("--lib", required=True, choices=["river", "capymoa"])
     ap.add_argument("--dataset", choices=["elec2", "nsl", "csv"])
-    ap.add_argument("--models", default="ht", help="comma-separated: ht, ht_d3, hat, arf10, gnb")
+    ap.add_argument("--models", default="ht", help="comma-separated: " + ", ".join(RIVER_MODELS))
     ap.add_argument("--limit", type=int, default=None, help="run on the first N rows only")
     ap.add_argument("--n-total", type=int, default=None, help="rows of the whole data set (for the records)")
     ap.add_argument("--file", type=Path, default=None, help="River: the CSV of --dataset csv")
