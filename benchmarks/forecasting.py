@@ -31,6 +31,10 @@ Models (``--models``, names from streamlearn's registry, plus ``naive``):
 - ``holt_winters_trend``: the same with a slowly adapting trend, ``beta=0.01``
   (River's Holt-Winters cannot have a season without a trend: this is the
   configuration compared with it);
+- ``lstm`` and ``gru``: ``RNNForecaster(cell=..., hidden=32, window=24, horizon=H,
+  batch_size=16, dtype="float32", seed=1)``: online recurrent networks (streamlearn.nn,
+  torch on one thread) that read the last 24 slots and forecast the next ``H``
+  directly, learning in micro-batches of 16 examples;
 - any other registered forecaster (e.g. ``rnn_forecaster``) with its default
   parameters (its ``season`` is set to the daily season when it has one); a
   name that is not registered is skipped with a note in the report.
@@ -85,8 +89,9 @@ DAY = 86400.0
 TRAFFIC = "realTraffic"
 AWS = "realAWSCloudwatch"
 NETWORK_PATTERNS = ("ec2_network_in_*", "iio_*NetworkIn*")
-DEFAULT_MODELS = "naive,seasonal_naive,ses,holt_winters,holt_winters_trend"
+DEFAULT_MODELS = "naive,seasonal_naive,ses,holt_winters,holt_winters_trend,lstm,gru"
 DAILY = "daily"  # replaced by the series' daily season
+HORIZON = "horizon"  # replaced by the run's largest horizon H
 # Benchmark names -> (registry name, parameters).
 CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
     "naive": ("seasonal_naive", {"season": 1}),
@@ -94,6 +99,31 @@ CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
     "ses": ("holt_winters", {"alpha": 0.5, "beta": None}),
     "holt_winters": ("holt_winters", {"alpha": 0.5, "beta": None, "gamma": 0.1, "season": DAILY}),
     "holt_winters_trend": ("holt_winters", {"alpha": 0.5, "beta": 0.01, "gamma": 0.1, "season": DAILY}),
+    # online recurrent forecasters: the last 24 slots in, the next H out (direct multi-step)
+    "lstm": (
+        "rnn_forecaster",
+        {
+            "cell": "lstm",
+            "hidden": 32,
+            "window": 24,
+            "horizon": HORIZON,
+            "batch_size": 16,
+            "dtype": "float32",
+            "seed": 1,
+        },
+    ),
+    "gru": (
+        "rnn_forecaster",
+        {
+            "cell": "gru",
+            "hidden": 32,
+            "window": 24,
+            "horizon": HORIZON,
+            "batch_size": 16,
+            "dtype": "float32",
+            "seed": 1,
+        },
+    ),
 }
 # Which streamlearn configuration each River model is compared with.
 PEER_PAIRS = {"river_holt_winters": "holt_winters_trend", "river_snarimax": "holt_winters"}
@@ -241,9 +271,10 @@ class Result:
     seconds: float = math.nan
     all_seconds: list[float] = field(default_factory=list)
     params: str = ""
+    history: list[dict] = field(default_factory=list)  # cumulative snapshots (evaluate_forecaster)
 
 
-def build(name: str, season: int, sets: dict[str, dict[str, Any]]) -> Any:
+def build(name: str, season: int, sets: dict[str, dict[str, Any]], horizon: int = 12) -> Any:
     """A fresh model by benchmark name; KeyError when the registry does not know it."""
     from streamlearn.base.registry import registry
 
@@ -251,7 +282,8 @@ def build(name: str, season: int, sets: dict[str, dict[str, Any]]) -> Any:
     if name in CONFIGS:
         reg, preset = CONFIGS[name]
         cls = classes[reg]
-        params = {k: season if v == DAILY else v for k, v in preset.items()}
+        fill = {DAILY: season, HORIZON: horizon}
+        params = {k: fill.get(v, v) if isinstance(v, str) else v for k, v in preset.items()}
     else:
         cls = classes[name]
         params = {"season": season} if "season" in cls._param_names() else {}
@@ -265,8 +297,10 @@ def run_streamlearn(s: Series, name: str, H: int, every: int, repeat: int, sets:
     best = None
     times = []
     for _ in range(repeat):
-        model = build(name, s.season, sets)
-        report = evaluate_forecaster(model, s.values, horizon=H, every=every)
+        model = build(name, s.season, sets, H)
+        # chunks of at most 1/40 of the series, so that the snapshots resolve its quarters (over time)
+        chunk = min(every, max(100, len(s.values) // 40))
+        report = evaluate_forecaster(model, s.values, horizon=H, every=chunk)
         times.append(report.seconds)
         if best is None or report.seconds < best.seconds:
             best = report
@@ -281,7 +315,8 @@ def run_streamlearn(s: Series, name: str, H: int, every: int, repeat: int, sets:
         best.n,
         best.seconds,
         times,
-        repr(build(name, s.season, sets)),
+        repr(build(name, s.season, sets, H)),
+        best.history,
     )
 
 
@@ -294,7 +329,7 @@ def warm_up(names: list[str], sets: dict) -> dict[str, float]:
     y[5] = np.nan
     for name in names:
         t0 = time.perf_counter()
-        evaluate_forecaster(build(name, 12, sets), y, horizon=3, every=100)
+        evaluate_forecaster(build(name, 12, sets, 3), y, horizon=3, every=100)
         out[name] = time.perf_counter() - t0
     return out
 
@@ -415,6 +450,57 @@ def summary_rows(results: list[Result], models: list[str], horizons: list[int]) 
     return lines
 
 
+QUARTERS = 4
+
+
+def period_errors(history: list[dict], step: int, parts: int = QUARTERS) -> list[tuple[float, float]]:
+    """(MAE, RMSE) of horizon ``step`` over each of ``parts`` consecutive stretches of a series, from
+    ``evaluate_forecaster``'s cumulative snapshots (a stretch ends at the first snapshot at or past
+    its share of the rows; NaN where a stretch has no scored forecast)."""
+    if not history:
+        return [(math.nan, math.nan)] * parts
+    j = step - 1
+    n_total = history[-1]["n"]
+    out = []
+    prev = {"mae": [0.0] * (j + 1), "rmse": [0.0] * (j + 1), "n_scored": [0] * (j + 1)}
+    for q in range(1, parts + 1):
+        end = next(h for h in history if h["n"] >= n_total * q / parts)
+        c0, c1 = prev["n_scored"][j], end["n_scored"][j]
+        if c1 <= c0:
+            out.append((math.nan, math.nan))
+            continue
+        a0 = prev["mae"][j] * c0 if c0 else 0.0
+        s0 = prev["rmse"][j] ** 2 * c0 if c0 else 0.0
+        mae = (end["mae"][j] * c1 - a0) / (c1 - c0)
+        mse = (end["rmse"][j] ** 2 * c1 - s0) / (c1 - c0)
+        out.append((mae, math.sqrt(max(mse, 0.0))))
+        prev = end
+    return out
+
+
+def over_time_rows(results: list[Result], models: list[str], horizons: list[int]) -> list[str]:
+    """Per model and horizon: MAE / naive MAE (and RMSE) in each quarter of the series, geometric mean
+    over the series (streamlearn models: the ones with snapshots)."""
+    naive = {r.series: r for r in results if r.model == "naive"}
+    lines = []
+    for m in models:
+        rs = [r for r in results if r.model == m and r.history and r.series in naive]
+        if not rs or m == "naive":
+            continue
+        for h in horizons:
+            cells = [m, str(h)]
+            for k in (0, 1):  # MAE, RMSE
+                for q in range(QUARTERS):
+                    ratios = []
+                    for r in rs:
+                        ours = period_errors(r.history, h)[q][k]
+                        base = period_errors(naive[r.series].history, h)[q][k]
+                        ratios.append(ours / base if base and math.isfinite(base) else math.nan)
+                    cells.append(_num(_gmean(ratios)))
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def detail_rows(
     results: list[Result], series: list[Series], models: list[str], horizons: list[int]
 ) -> list[str]:
@@ -483,7 +569,8 @@ def write_report(
         f"- Peers: {meta['peers']}",
         f"- Command: `{meta['command']}`",
         f"- Mode: {meta['mode']}; horizons {', '.join(map(str, horizons))} (one run per model with H = {H}); "
-        f"streamlearn runs: fastest of {meta['repeat']}, chunks of {meta['every']} rows",
+        f"streamlearn runs: fastest of {meta['repeat']}, chunks of at most {meta['every']} rows "
+        "(and of 1/40 of the series)",
         f"- Wall time of the whole run: {meta['wall_seconds']:.0f} s",
         "",
         "Test-then-train over each whole series: before learning row t every model forecasts the next "
@@ -537,6 +624,20 @@ def write_report(
         ]
         lines += detail_rows(gr, ss, all_models, horizons)
         lines += ["", "</details>"]
+        quarters = [f"Q{q + 1}" for q in range(QUARTERS)]
+        lines += [
+            "",
+            "Over time: MAE and RMSE relative to the naive forecast in each quarter of every series "
+            "(Q1 = its first quarter of rows; geometric mean over the series):",
+            "",
+            "| model | h | "
+            + " | ".join(f"MAE/naive {q}" for q in quarters)
+            + " | "
+            + " | ".join(f"RMSE/naive {q}" for q in quarters)
+            + " |",
+            "|" + "---|" * (2 + 2 * QUARTERS),
+            *over_time_rows(gr, models, horizons),
+        ]
     peer = peer_rows(results, groups, horizons)
     if peer:
         lines += [
@@ -652,7 +753,7 @@ def main(argv: list[str] | None = None) -> int:
 
     compile_s = warm_up(models, sets)
     say("warm-up (compile or load kernels): " + ", ".join(f"{m} {s:.2f} s" for m, s in compile_s.items()))
-    params = {m: repr(build(m, 288, sets)).replace("season=288", "season=daily") for m in models}
+    params = {m: repr(build(m, 288, sets, H)).replace("season=288", "season=daily") for m in models}
     results: list[Result] = []
     for s in series:
         for m in models:

@@ -196,3 +196,36 @@ def test_parser_state_round_trip_keeps_category_codes():
 def test_schema_errors_say_what_to_fix(kwargs, message):
     with pytest.raises(PipelineConfigError, match=message):
         RecordSchema(**kwargs)
+
+
+def test_arrow_rows_temporal_dictionary_and_infinite_values():
+    """Parquet-like rows: times become seconds since the epoch, dictionary columns categories
+    (codes in order of first appearance) and labels, infinities missing."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    rows = pa.RecordBatch.from_pydict(
+        {
+            "id": [0, 1, 2],
+            "t": pa.array(
+                [dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 1, 0, 0, 1, 500000), None], pa.timestamp("ms")
+            ),
+            "d": pa.array([dt.date(2025, 1, 2), None, dt.date(2025, 1, 3)], pa.date32()),
+            "k": pa.array(["b", None, "a"]).dictionary_encode(),
+            "n": pa.array([1.0, float("inf"), 2.0]),
+            "y": pa.array(["p", "q", None]).dictionary_encode(),
+        }
+    )
+    parser = Parser(RecordSchema(label="y", key="id"))
+    p = parser.parse(MessageBatch(offsets=np.arange(3), partitions=np.zeros(3, np.int64), table=rows))
+    assert p.schema.names == ["t", "d", "k", "n"] and p.schema.categories[2] == ["b", "a"]
+    day = 86400.0
+    expected = [
+        [1735689600.0, 1735689600.0 + day, 0.0, 1.0],  # 2025-01-01T00:00:00Z, 2025-01-02
+        [1735689601.5, np.nan, np.nan, np.nan],
+        [np.nan, 1735689600.0 + 2 * day, 1.0, 2.0],
+    ]
+    assert np.array_equal(p.X, expected, equal_nan=True)
+    assert p.labels.tolist() == ["p", "q", None] and p.has_label.tolist() == [True, True, False]
+    assert p.keys == [0, 1, 2] and not p.dead.reasons

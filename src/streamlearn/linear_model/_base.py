@@ -159,7 +159,8 @@ class GLM(LinearState):
 
     def _after_load(self) -> None:
         super()._after_load()
-        self.step_ = int(self.step_)
+        if hasattr(self, "step_"):  # absent until the first data
+            self.step_ = int(self.step_)
 
 
 class ClassState(LinearState):
@@ -178,7 +179,8 @@ class ClassState(LinearState):
 
     def _after_load(self) -> None:
         super()._after_load()
-        self.n_learned_ = int(self.n_learned_)
+        if hasattr(self, "n_learned_"):  # absent until the first data
+            self.n_learned_ = int(self.n_learned_)
 
     def _prepare(self, codes: np.ndarray, predict: bool) -> np.ndarray:
         """Grow rows for the classes of ``codes``; the output array of a test-then-train pass."""

@@ -77,18 +77,52 @@ New types plug into the YAML ``type:`` with
 place in the file). Every module of the two packages is imported when a
 pipeline file is read, so a new module (``sources/kafka.py``, ...) registers
 its types by being there; it should import its client library lazily.
+``KafkaSource``/``MQTTSource`` and ``KafkaSink``/``MQTTSink`` are exported by
+the two packages on first use (importing them needs neither client; without
+one, the import raises an :class:`ImportError` that names the extra:
+``pip install 'streamlearn[kafka]'``, ``[mqtt]``). Brokers, their start
+commands and the known quirks of tansu: ``docs/runtime.md``.
 
 Delivery guarantees (with checkpoints)
 ---------------------------------------
+Each source and sink states its own in ``guarantee`` and its docstring.
+Exactly-once into the model and metrics: a pipeline resumed after a crash
+(SIGKILL included) ends with the model digest and metrics of an
+uninterrupted run. Exactly-once for a sink: its output holds each record once.
+
 =====================  ================================================================
 memory, file,          exactly-once into the model and metrics: resuming replays every
 directory sources      message after the checkpointed position and none before
+Kafka source           exactly-once into the model and metrics: the checkpoint holds the
+                       next offset of every partition (assigned statically: no group
+                       rebalance) and resuming seeks there. The offsets are also committed
+                       to the consumer group once the checkpoint is durable, for lag tools
+                       only (read back only with ``start: committed`` and no checkpoint).
+                       A position the broker no longer has is never skipped silently:
+                       the source waits, then raises after ``broker_timeout_s``
+MQTT source            ``qos: 0``: at-most-once. ``qos: 1``, ``ack: receipt`` (default):
+                       at-most-once across crashes (acknowledged on arrival; what came
+                       after the last checkpoint is lost with a crash). ``qos: 1``,
+                       ``ack: checkpoint`` (fixed ``client_id``, persistent session):
+                       at-least-once (acknowledged once the checkpoint holding the
+                       messages is durable; the broker sends the others again after a
+                       crash; a crash between a checkpoint and its acknowledgements makes
+                       those messages be learned twice)
 file sink (JSONL/CSV)  exactly-once: cut back to the checkpointed size on resume, the
                        replayed records write the same lines again
 Parquet sink           exactly-once: one part per checkpoint, later parts deleted on resume
 memory sink            exactly-once when the same object is reused across restarts
 stdout sink            at-least-once (records since the last checkpoint are printed again)
-any other sink         at least at-least-once: writes happen before the checkpoint
+Kafka sink             at-least-once: before each checkpoint ``flush`` waits until the
+                       broker acknowledged every message (``acks=all``; the idempotent
+                       producer keeps the client's own retries from duplicating); after a
+                       crash the records since the last checkpoint are sent again (a topic
+                       cannot be cut back): keep the last message per key or ``offset``
+MQTT sink              ``qos: 1`` (default): at-least-once, as the Kafka sink (``flush``
+                       waits for every acknowledgement). ``qos: 0``: at-most-once
+                       (messages published while disconnected are dropped and counted)
+any other sink         at-least-once if its ``flush`` hands everything written on: writes
+                       happen before the checkpoint that covers them
 =====================  ================================================================
 
 Semantics

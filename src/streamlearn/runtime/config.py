@@ -4,7 +4,7 @@ A pipeline file (paths are relative to the file)::
 
     name: flows                         # shown in logs and the live view
     source:                             # or a list of sources: one model fed by several readers
-      type: file                        # file | directory | memory; kafka, mqtt when installed
+      type: file                        # file | directory | memory | kafka | mqtt
       path: data/flows.jsonl
       rate: 0                           # replay rate, records/s (0: as fast as possible)
     labels:                             # optional: a separate stream of labels, joined by key
@@ -34,7 +34,7 @@ A pipeline file (paths are relative to the file)::
     batch: {max_records: 1000, max_seconds: 0.5, exact_order: false}
     checkpoint: {dir: checkpoints, every_records: 100000, every_seconds: 10}
     sinks:
-      predictions: [{type: file, path: out/predictions.jsonl}]   # file | parquet | stdout | memory
+      predictions: [{type: file, path: out/preds.jsonl}]   # file | parquet | stdout | memory | kafka | mqtt
       dead_letters: {type: file, path: out/dead_letters.jsonl}
     output: {proba: true, classes: false}
     observe: {live: auto, log: off, prometheus_port: 9108}
@@ -112,36 +112,30 @@ def _builtin_types() -> None:
                 importlib.import_module(f"{pkg.__name__}.{info.name}")
 
 
-def build_source(spec: Any, base_dir: Path | None, where: str) -> Source:
-    """A source from its mapping ``{type: ..., options...}``."""
+def _build(what: str, types: Mapping[str, Any], spec: Any, base_dir: Path | None, where: str) -> Any:
+    """The ``what`` (source or sink) of a mapping ``{type: ..., options...}``, by the factory in ``types``."""
     _builtin_types()
     if not isinstance(spec, Mapping) or "type" not in spec:
-        raise PipelineConfigError(f"{where}: give a mapping with a type ({', '.join(sorted(SOURCE_TYPES))}).")
+        raise PipelineConfigError(f"{where}: give a mapping with a type ({', '.join(sorted(types))}).")
     kind = spec["type"]
-    factory = SOURCE_TYPES.get(kind)
+    factory = types.get(kind)
     if factory is None:
         raise PipelineConfigError(
-            f"{where}.type: unknown source type {kind!r}{suggest(str(kind), list(SOURCE_TYPES))}. "
-            f"Known: {', '.join(sorted(SOURCE_TYPES))}."
+            f"{where}.type: unknown {what} type {kind!r}{suggest(str(kind), list(types))}. "
+            f"Known: {', '.join(sorted(types))}."
         )
     options = {k: v for k, v in spec.items() if k != "type"}
     return factory(options, base_dir, where)
+
+
+def build_source(spec: Any, base_dir: Path | None, where: str) -> Source:
+    """A source from its mapping ``{type: ..., options...}``."""
+    return _build("source", SOURCE_TYPES, spec, base_dir, where)  # type: ignore[no-any-return]
 
 
 def build_sink(spec: Any, base_dir: Path | None, where: str) -> Sink:
     """A sink from its mapping ``{type: ..., options...}``."""
-    _builtin_types()
-    if not isinstance(spec, Mapping) or "type" not in spec:
-        raise PipelineConfigError(f"{where}: give a mapping with a type ({', '.join(sorted(SINK_TYPES))}).")
-    kind = spec["type"]
-    factory = SINK_TYPES.get(kind)
-    if factory is None:
-        raise PipelineConfigError(
-            f"{where}.type: unknown sink type {kind!r}{suggest(str(kind), list(SINK_TYPES))}. "
-            f"Known: {', '.join(sorted(SINK_TYPES))}."
-        )
-    options = {k: v for k, v in spec.items() if k != "type"}
-    return factory(options, base_dir, where)
+    return _build("sink", SINK_TYPES, spec, base_dir, where)  # type: ignore[no-any-return]
 
 
 def _learner(name: Any, params: Any, where: str) -> Learner:

@@ -61,6 +61,16 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 
 from streamlearn.base.schema import CAT, NUM, Schema
+from streamlearn.streams._columns import (
+    NA_VALUES,
+    NUMBER_REGEX,
+    as_array,
+    categorical_column,
+    kind_of_type,
+    label_column,
+    python_numbers,
+    temporal_seconds,
+)
 from streamlearn.streams.sources.base import MessageBatch
 from streamlearn.streams.sources.options import PipelineConfigError, suggest
 
@@ -81,9 +91,6 @@ _KINDS = {
 LABEL_TYPES = ("str", "int", "float", "bool")
 _ARTICLE = {"str": "a", "int": "an", "float": "a", "bool": "a"}
 EXTRA = ("ignore", "keep", "reject")
-#: Text read as a missing value in a number field (after trimming spaces).
-NA_VALUES: tuple[str, ...] = ("", "?", "NA", "N/A", "nan", "NaN", "NAN", "null", "NULL", "None")
-_NUMBER = r"^\s*[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|inf|infinity|nan)\s*$"
 
 
 @dataclass
@@ -413,13 +420,7 @@ class Parser:
         payloads = [batch.payloads[i] for i in idx.tolist()]
         if all(isinstance(p, Mapping) for p in payloads):
             return self._dicts(batch, payloads, idx, dead)  # type: ignore[arg-type]
-        lines = []
-        for p in payloads:
-            if isinstance(p, Mapping):
-                p = json.dumps(p, default=str)
-            if isinstance(p, str):
-                p = p.encode("utf-8")
-            lines.append(p.replace(b"\n", b" ") if b"\n" in p else p)
+        lines = [_line(p) for p in payloads]
         block = b"\n".join(lines)
         if self.format == "csv":
             return self._csv(batch, block, idx, dead)
@@ -585,7 +586,7 @@ class Parser:
             for name in names:
                 if name in self._skip:
                     continue
-                col = _array(table.column(name))
+                col = as_array(table.column(name))
                 declared = spec.fields.get(name) if spec.fields else None
                 if declared is None and spec.fields is not None:
                     if spec.extra_fields == "reject":
@@ -625,7 +626,7 @@ class Parser:
                     else:
                         _flag(
                             reasons,
-                            np.asarray(_array(table.column(f.name)).is_null()),
+                            np.asarray(as_array(table.column(f.name)).is_null()),
                             f"missing required field {f.name!r}",
                         )
         X = np.full((n, schema.width), np.nan)
@@ -633,14 +634,14 @@ class Parser:
             X[:, j] = values
         # label
         if spec.label is not None and spec.label in present:
-            y = self._labels(_array(table.column(spec.label)), reasons)
+            y = self._labels(as_array(table.column(spec.label)), reasons)
         else:
             y = np.full(n, None, dtype=object)
         # key
         keys: list[Any] | None = None
         if spec.key is not None and spec.key != "$key":
             if spec.key in present:
-                kcol = _array(table.column(spec.key))
+                kcol = as_array(table.column(spec.key))
                 if _nested(kcol.type):
                     _flag(
                         reasons,
@@ -655,7 +656,7 @@ class Parser:
         # event time
         t = np.full(n, np.nan)
         if spec.timestamp is not None and spec.timestamp in present:
-            t = _times(_array(table.column(spec.timestamp)), reasons, spec.timestamp)
+            t = _times(as_array(table.column(spec.timestamp)), reasons, spec.timestamp)
         # whole-record checks
         has_label = ~_missing(y)
         has_features = ~np.isnan(X).all(axis=1) if X.shape[1] else np.zeros(n, dtype=bool)
@@ -692,7 +693,7 @@ class Parser:
         if _nested(col.type):
             _flag(reasons, ~np.asarray(col.is_null()), "label: must be a string, number or bool")
             return np.full(n, None, dtype=object)
-        y = _label_values(col)
+        y = label_column(col)
         if y.dtype == object and pa.types.is_floating(col.type):
             y = np.array([None if v is None or v != v else v for v in y.tolist()], dtype=object)
         kind = self.spec.label_type
@@ -713,11 +714,12 @@ class Parser:
 
 # -- helpers ---------------------------------------------------------------------------------------
 def _line(p: Any) -> bytes:
+    """A payload (bytes, text or a dict) as one line of bytes (newlines inside become spaces)."""
     if isinstance(p, Mapping):
         p = json.dumps(p, default=str)
     if isinstance(p, str):
         p = p.encode("utf-8")
-    return p.replace(b"\n", b" ")  # type: ignore[no-any-return]
+    return p.replace(b"\n", b" ") if b"\n" in p else p  # type: ignore[no-any-return]
 
 
 def _read_json(block: bytes) -> pa.Table | None:
@@ -820,12 +822,6 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _array(col: pa.Array | pa.ChunkedArray) -> pa.Array:
-    if isinstance(col, pa.ChunkedArray):
-        return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
-    return col
-
-
 def _nested(t: pa.DataType) -> bool:
     return bool(
         pa.types.is_nested(t)
@@ -836,11 +832,7 @@ def _nested(t: pa.DataType) -> bool:
 
 
 def _infer_kind(t: pa.DataType) -> str | None:
-    if pa.types.is_null(t) or _nested(t):
-        return None
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t):
-        return CAT
-    return NUM
+    return None if _nested(t) else kind_of_type(t)
 
 
 def _missing(y: np.ndarray) -> np.ndarray:
@@ -914,12 +906,7 @@ def _numbers(col: pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
             x = np.where(inf, np.nan, x)
         return x, None
     if pa.types.is_timestamp(t) or pa.types.is_date(t) or pa.types.is_time(t) or pa.types.is_duration(t):
-        if pa.types.is_date(t):
-            col = pc.cast(col, pa.timestamp("s"))
-        unit = getattr(col.type, "unit", "s")
-        scale = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[unit]
-        x = np.asarray(pc.cast(pc.cast(col, pa.int64()), pa.float64()).to_numpy(zero_copy_only=False)) * scale
-        return x, None
+        return temporal_seconds(col), None
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         try:
             x = np.array(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
@@ -929,13 +916,13 @@ def _numbers(col: pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
             pass
         trimmed = pc.utf8_trim_whitespace(col)
         na = pc.is_in(trimmed, value_set=pa.array(NA_VALUES, type=trimmed.type))
-        ok = pc.or_kleene(pc.match_substring_regex(trimmed, _NUMBER, ignore_case=True), na)
+        ok = pc.or_kleene(pc.match_substring_regex(trimmed, NUMBER_REGEX, ignore_case=True), na)
         ok_np = np.asarray(pc.fill_null(ok, True).to_numpy(zero_copy_only=False), dtype=bool)
         cleaned = pc.if_else(pc.and_(ok, pc.invert(na)), trimmed, pa.scalar(None, type=trimmed.type))
         try:
             x = np.array(pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
         except pa.ArrowInvalid:
-            x = np.array([_to_float(v) for v in cleaned.to_pylist()])
+            x = python_numbers(cleaned.to_pylist())
         x[np.isinf(x)] = np.nan
         bad = ~ok_np
         x[bad] = np.nan
@@ -943,13 +930,6 @@ def _numbers(col: pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
     # nested or binary: not a number
     bad = ~np.asarray(col.is_null())
     return np.full(n, np.nan), bad if bad.any() else None
-
-
-def _to_float(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _categories(
@@ -973,41 +953,7 @@ def _categories(
         if bad_np.any():
             bad = bad_np
             col = pc.if_else(pa.array(bad_np), pa.scalar(None, type=plain.type), plain)
-    return _codes(col, schema, j), bad
-
-
-def _indices(d: pa.DictionaryArray, null_code: int) -> np.ndarray:
-    idx = d.indices
-    if idx.null_count:
-        idx = pc.fill_null(idx, null_code)
-    return np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-def _codes(col: pa.Array, schema: Schema, j: int) -> np.ndarray:
-    """Category codes of schema column ``j`` (new values are added in order of first appearance)."""
-    d = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
-    values = d.dictionary.to_pylist()
-    remap = np.array(
-        [np.nan if v is None else schema.code(j, v if isinstance(v, str) else str(v)) for v in values]
-        + [np.nan]
-    )
-    return remap[_indices(d, len(values))]  # type: ignore[no-any-return]
-
-
-def _label_values(col: pa.Array) -> np.ndarray:
-    """Labels as an object array (None where missing)."""
-    n = len(col)
-    if pa.types.is_null(col.type):
-        return np.full(n, None, dtype=object)
-    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_dictionary(col.type):
-        d = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
-        table = np.empty(len(d.dictionary) + 1, dtype=object)
-        table[:-1] = d.dictionary.to_pylist()
-        table[-1] = None
-        return table[_indices(d, len(table) - 1)]  # type: ignore[no-any-return]
-    out = np.empty(n, dtype=object)
-    out[:] = col.to_pylist()
-    return out
+    return categorical_column(col, schema, j), bad
 
 
 def _text(v: Any) -> str:

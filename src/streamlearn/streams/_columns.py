@@ -31,8 +31,8 @@ from streamlearn.base.schema import CAT, NUM, Schema
 #: Strings read as missing values (exactly, after trimming surrounding spaces).
 NA_VALUES: tuple[str, ...] = ("", "?", "NA", "N/A", "nan", "NaN", "NAN", "null", "NULL", "None")
 
-# A decimal number, optionally signed, with optional exponent; or inf / nan.
-_NUMBER = r"^[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|inf|infinity|nan)$"
+#: A decimal number, optionally signed, with optional exponent; or inf / nan (for trimmed text).
+NUMBER_REGEX = r"^[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|inf|infinity|nan)$"
 
 
 def _to_numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -40,7 +40,8 @@ def _to_numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
-def _array(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+def as_array(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One Arrow array (the chunks of a chunked array combined)."""
     if isinstance(col, pa.ChunkedArray):
         return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
     return col
@@ -65,7 +66,7 @@ def parse_numbers(col: pa.Array, na_values: tuple[str, ...] = NA_VALUES) -> tupl
 
     Nulls and missing-value tokens are NaN and not counted as invalid.
     """
-    col = _array(col)
+    col = as_array(col)
     try:
         arr = pc.cast(col, pa.float64())
     except pa.ArrowInvalid:
@@ -73,20 +74,21 @@ def parse_numbers(col: pa.Array, na_values: tuple[str, ...] = NA_VALUES) -> tupl
         try:
             arr = pc.cast(col, pa.float64())
         except pa.ArrowInvalid:
-            ok = pc.match_substring_regex(col, _NUMBER, ignore_case=True)
+            ok = pc.match_substring_regex(col, NUMBER_REGEX, ignore_case=True)
             bad = int(pc.sum(pc.invert(ok)).as_py() or 0)  # nulls stay null in ``ok``
             col = pc.if_else(ok, col, pa.scalar(None, type=col.type))
             try:
                 arr = pc.cast(col, pa.float64())
             except pa.ArrowInvalid:  # the regex admitted something Arrow rejects
-                vals = _python_numbers(col.to_pylist())
+                vals = python_numbers(col.to_pylist())
                 bad += int(np.isnan(vals).sum() - col.null_count)
                 return _finite(vals, bad)
             return _finite(_to_numpy(arr), bad)
     return _finite(_to_numpy(arr), 0)
 
 
-def _python_numbers(values: list[str | None]) -> np.ndarray:
+def python_numbers(values: list[str | None]) -> np.ndarray:
+    """Text to float64 with Python's ``float``; None and what it cannot read are NaN."""
     out = np.full(len(values), np.nan)
     for i, v in enumerate(values):
         if v is not None:
@@ -96,16 +98,19 @@ def _python_numbers(values: list[str | None]) -> np.ndarray:
 
 
 def _finite(x: np.ndarray, bad: int) -> tuple[np.ndarray, int]:
+    """Infinities set to NaN (on a copy when ``x`` is a read-only view of Arrow memory)."""
     inf = np.isinf(x)
     if inf.any():
         bad += int(inf.sum())
+        if not x.flags.writeable:
+            x = x.copy()
         x[inf] = np.nan
     return x, bad
 
 
 def looks_numeric(col: pa.Array, na_values: tuple[str, ...] = NA_VALUES) -> bool:
     """Whether every non-missing string of ``col`` parses as a number."""
-    col = _array(col)
+    col = as_array(col)
     if not _is_string(col.type):
         return bool(pa.types.is_integer(col.type) or pa.types.is_floating(col.type))
     try:
@@ -114,13 +119,13 @@ def looks_numeric(col: pa.Array, na_values: tuple[str, ...] = NA_VALUES) -> bool
     except pa.ArrowInvalid:
         pass
     col = _null_tokens(pc.utf8_trim_whitespace(col), na_values)
-    ok = pc.match_substring_regex(col, _NUMBER, ignore_case=True)
+    ok = pc.match_substring_regex(col, NUMBER_REGEX, ignore_case=True)
     return not bool(pc.any(pc.invert(ok)).as_py())
 
 
 def numeric_column(col: pa.Array, schema: Schema, na_values: tuple[str, ...] = NA_VALUES) -> np.ndarray:
     """Any Arrow column as float64 values of a numeric schema column."""
-    col = _array(col)
+    col = as_array(col)
     t = col.type
     if _is_string(t):
         x, bad = parse_numbers(col, na_values)
@@ -137,13 +142,13 @@ def numeric_column(col: pa.Array, schema: Schema, na_values: tuple[str, ...] = N
         schema.n_invalid += bad
         return x
     if pa.types.is_timestamp(t) or pa.types.is_date(t) or pa.types.is_time(t) or pa.types.is_duration(t):
-        return _seconds(col)
+        return temporal_seconds(col)
     # nested or binary values do not fit a feature column
     schema.n_invalid += len(col) - col.null_count
     return np.full(len(col), np.nan)
 
 
-def _seconds(col: pa.Array) -> np.ndarray:
+def temporal_seconds(col: pa.Array) -> np.ndarray:
     """Temporal values as seconds (since the epoch for timestamps and dates)."""
     t = col.type
     if pa.types.is_date(t):
@@ -175,7 +180,7 @@ def categorical_column(
     Non-string values are coded by their text (``5`` as ``"5"``, ``True`` as ``"True"``).
     ``strip`` trims spaces around values; then values in ``na_values`` are missing.
     """
-    col = _array(col)
+    col = as_array(col)
     t = col.type
     if pa.types.is_null(t):
         return np.full(len(col), np.nan)
@@ -200,7 +205,7 @@ def label_column(col: pa.Array, strip: bool = False, na_values: tuple[str, ...] 
 
     ``strip`` trims spaces around string labels; then labels in ``na_values`` are missing.
     """
-    col = _array(col)
+    col = as_array(col)
     if pa.types.is_null(col.type):
         return np.full(len(col), None, dtype=object)
     if not (_is_string(col.type) or pa.types.is_dictionary(col.type)):

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from streamlearn.base.errors import DataError, InvalidParameterError
 from streamlearn.streams.sinks.base import Sink, encode_jsonl, register_sink
-from streamlearn.streams.sources.options import Opt, check_options
+from streamlearn.streams.sources.options import Opt, check_options, config_path
 
 SINK_FORMATS = ("jsonl", "csv")
 
@@ -244,11 +244,6 @@ class ParquetSink(Sink):
         self.flush()
 
 
-def _sink_path(value: str, base_dir: Path | None) -> Path:
-    p = Path(os.path.expanduser(value))
-    return p if p.is_absolute() or base_dir is None else base_dir / p
-
-
 @register_sink("file")
 def _file_sink(options: dict[str, Any], base_dir: Path | None = None, where: str = "sink") -> Sink:
     o = check_options(
@@ -262,10 +257,10 @@ def _file_sink(options: dict[str, Any], base_dir: Path | None = None, where: str
             "name": Opt(str, None),
         },
     )
-    return FileSink(_sink_path(o.pop("path"), base_dir), **o)
+    return FileSink(config_path(o.pop("path"), base_dir), **o)
 
 
 @register_sink("parquet")
 def _parquet_sink(options: dict[str, Any], base_dir: Path | None = None, where: str = "sink") -> Sink:
     o = check_options(where, options, {"path": Opt(str), "name": Opt(str, None)})
-    return ParquetSink(_sink_path(o.pop("path"), base_dir), name=o["name"])
+    return ParquetSink(config_path(o.pop("path"), base_dir), name=o["name"])

@@ -52,13 +52,8 @@ import pyarrow as pa
 
 from streamlearn.base.errors import DataError, InvalidParameterError
 from streamlearn.streams.sinks.base import Sink, encode_json_rows, register_sink
-from streamlearn.streams.sources.kafka import (
-    CLIENT_LOGGER,
-    BrokerUnavailableError,
-    import_kafka,
-    log_event,
-)
-from streamlearn.streams.sources.options import Opt, PipelineConfigError, check_options, positive
+from streamlearn.streams.sources.kafka import CLIENT_CONFIG, BrokerUnavailableError, import_kafka, log_event
+from streamlearn.streams.sources.options import Opt, check_options, construct, positive
 
 
 class KafkaSink(Sink):
@@ -119,10 +114,7 @@ class KafkaSink(Sink):
             "batch.num.messages": 10_000,
             "queue.buffering.max.messages": 500_000,
             "message.timeout.ms": int(self.broker_timeout_s * 1000),
-            "reconnect.backoff.ms": 100,
-            "reconnect.backoff.max.ms": 2000,
-            "log.connection.close": False,
-            "logger": CLIENT_LOGGER,
+            **CLIENT_CONFIG,
             "error_cb": self._on_error,
             "on_delivery": self._on_delivery,
         }
@@ -258,7 +250,4 @@ def _kafka_sink(options: dict[str, Any], base_dir: Path | None = None, where: st
             "name": Opt(str, None),
         },
     )
-    try:
-        return KafkaSink(o.pop("topic"), **o)
-    except InvalidParameterError as e:
-        raise PipelineConfigError(f"{where}: {e}") from None
+    return construct(where, KafkaSink, o.pop("topic"), **o)

@@ -38,7 +38,7 @@ from streamlearn.base.errors import DataError, InvalidParameterError
 from streamlearn.streams.sinks.base import Sink, encode_json_rows, register_sink
 from streamlearn.streams.sources.kafka import BrokerUnavailableError, Outage, log_event
 from streamlearn.streams.sources.mqtt import connect, import_paho
-from streamlearn.streams.sources.options import Opt, PipelineConfigError, check_options, positive
+from streamlearn.streams.sources.options import Opt, check_options, construct, positive
 
 
 class MQTTSink(Sink):
@@ -249,7 +249,4 @@ def _mqtt_sink(options: dict[str, Any], base_dir: Path | None = None, where: str
             "name": Opt(str, None),
         },
     )
-    try:
-        return MQTTSink(o.pop("topic"), **o)
-    except InvalidParameterError as e:
-        raise PipelineConfigError(f"{where}: {e}") from None
+    return construct(where, MQTTSink, o.pop("topic"), **o)

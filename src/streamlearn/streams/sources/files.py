@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import csv
 import fnmatch
-import gzip
 import os
 import time
 import zlib
@@ -49,10 +48,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from streamlearn.base.errors import DataError, InvalidParameterError
+from streamlearn.streams._files import CHUNK_BYTES, check_file, is_gzip, open_binary
 from streamlearn.streams.sources.base import MessageBatch, Pacer, Source, register_source
-from streamlearn.streams.sources.options import Opt, check_options, non_negative, positive
+from streamlearn.streams.sources.options import Opt, check_options, config_path, non_negative, positive
 
-CHUNK_BYTES = 1 << 20
 LINE_FORMATS = ("jsonl", "csv")
 FORMATS = ("jsonl", "csv", "parquet")
 _EXT = {
@@ -65,16 +64,6 @@ _EXT = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-
-
-def open_binary(path: Path) -> IO[bytes]:
-    """A file opened for reading bytes; ``.gz`` files are decompressed on the fly."""
-    try:
-        if path.name.lower().endswith(".gz"):
-            return gzip.open(path, "rb")  # type: ignore[return-value]
-        return open(path, "rb")
-    except OSError as e:
-        raise DataError(f"Cannot read {str(path)!r}: {e}") from e
 
 
 def format_of(path: str | os.PathLike[str]) -> str:
@@ -307,13 +296,9 @@ class FileSource(Source):
     # -- life cycle -----------------------------------------------------------
     def open(self, resume: dict[str, Any] | None) -> None:
         self.close()
-        if not self.path.exists():
-            if self.follow:
-                self.path.touch()
-            else:
-                raise DataError(f"The file {str(self.path)!r} does not exist.")
-        if not self.path.is_file():
-            raise DataError(f"{str(self.path)!r} is not a file.")
+        if self.follow and not self.path.exists():
+            self.path.touch()
+        check_file(self.path)
         self._finished = False
         self._pacer = Pacer(self.rate)
         self._id = _fingerprint(self.path)
@@ -332,7 +317,7 @@ class FileSource(Source):
             self.columns = self.columns or names
             if resume is None:
                 pos, line = size, 1
-        if not self.path.name.lower().endswith(".gz") and pos > self.path.stat().st_size:
+        if not is_gzip(self.path) and pos > self.path.stat().st_size:
             raise DataError(
                 f"{str(self.path)!r} is shorter than the checkpointed position (byte {pos}); it was "
                 "truncated or replaced. Use a fresh checkpoint directory."
@@ -447,7 +432,7 @@ class FileSource(Source):
     def lag(self) -> float | None:
         if self._parquet is not None:
             return float(self._parquet.total - self._parquet.row)
-        if self._lines is None or self.path.name.lower().endswith(".gz") or not self._bytes_per_line:
+        if self._lines is None or is_gzip(self.path) or not self._bytes_per_line:
             return None
         try:
             left = self.path.stat().st_size - self._lines.pos
@@ -681,11 +666,6 @@ class DirectorySource(Source):
 
 
 # -- YAML factories ------------------------------------------------------------------------------------
-def _path(value: str, base_dir: Path | None) -> Path:
-    p = Path(os.path.expanduser(value))
-    return p if p.is_absolute() or base_dir is None else base_dir / p
-
-
 _COMMON = {
     "format": Opt(str, None, lambda v: v in FORMATS, f"one of {', '.join(FORMATS)}"),
     "rate": Opt((int, float), 0, non_negative, "a number of records per second >= 0"),
@@ -708,7 +688,7 @@ def _file_source(options: dict[str, Any], base_dir: Path | None = None, where: s
             "poll_seconds": Opt((int, float), 0.2, positive, "a number > 0"),
         },
     )
-    path = _path(o.pop("path"), base_dir)
+    path = config_path(o.pop("path"), base_dir)
     try:
         return FileSource(path, **o)
     except InvalidParameterError as e:
@@ -728,4 +708,4 @@ def _directory_source(options: dict[str, Any], base_dir: Path | None = None, whe
             "poll_seconds": Opt((int, float), 1.0, positive, "a number > 0"),
         },
     )
-    return DirectorySource(_path(o.pop("path"), base_dir), **o)
+    return DirectorySource(config_path(o.pop("path"), base_dir), **o)

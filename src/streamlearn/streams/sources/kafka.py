@@ -87,8 +87,9 @@ from streamlearn.base.errors import DataError, InvalidParameterError, Streamlear
 from streamlearn.streams.sources.base import MessageBatch, Pacer, Source, register_source
 from streamlearn.streams.sources.options import (
     Opt,
-    PipelineConfigError,
     check_options,
+    construct,
+    name_or_names,
     non_negative,
     positive,
 )
@@ -125,6 +126,14 @@ class _Throttle(logging.Filter):
 CLIENT_LOGGER = logging.getLogger("streamlearn.runtime.brokers.client")
 CLIENT_LOGGER.setLevel(logging.WARNING)
 CLIENT_LOGGER.addFilter(_Throttle())
+
+#: librdkafka settings of every client (consumer and producer): quick reconnects, quiet logs.
+CLIENT_CONFIG: dict[str, Any] = {
+    "reconnect.backoff.ms": 100,
+    "reconnect.backoff.max.ms": 2000,
+    "log.connection.close": False,
+    "logger": CLIENT_LOGGER,
+}
 
 STARTS = ("earliest", "latest", "committed")
 TOPIC_FACTOR = 1_000_000
@@ -348,10 +357,7 @@ class KafkaSource(Source):
             "enable.auto.offset.store": False,
             "auto.offset.reset": "error",  # never jump silently: the checkpoint says where to read
             "enable.partition.eof": False,
-            "reconnect.backoff.ms": 100,
-            "reconnect.backoff.max.ms": 2000,
-            "log.connection.close": False,
-            "logger": CLIENT_LOGGER,
+            **CLIENT_CONFIG,
             "error_cb": self._on_error,
             "on_commit": self._on_commit,
         }
@@ -654,17 +660,13 @@ class KafkaSource(Source):
         )
 
 
-def _topics(v: Any) -> bool:
-    return (isinstance(v, str) and bool(v)) or (bool(v) and all(isinstance(t, str) and t for t in v))
-
-
 @register_source("kafka")
 def _kafka_source(options: dict[str, Any], base_dir: Path | None = None, where: str = "source") -> Source:
     o = check_options(
         where,
         options,
         {
-            "topics": Opt((str, list), check=_topics, description="a topic name or a list of names"),
+            "topics": Opt((str, list), check=name_or_names, description="a topic name or a list of names"),
             "bootstrap_servers": Opt(str, "localhost:9092"),
             "group_id": Opt(str, "streamlearn"),
             "partitions": Opt(list, None, lambda v: all(isinstance(p, int) and p >= 0 for p in v)),
@@ -678,7 +680,4 @@ def _kafka_source(options: dict[str, Any], base_dir: Path | None = None, where: 
             "name": Opt(str, None),
         },
     )
-    try:
-        return KafkaSource(o.pop("topics"), **o)
-    except InvalidParameterError as e:
-        raise PipelineConfigError(f"{where}: {e}") from None
+    return construct(where, KafkaSource, o.pop("topics"), **o)

@@ -78,8 +78,9 @@ from streamlearn.streams.sources.base import BoundedBuffer, Message, MessageBatc
 from streamlearn.streams.sources.kafka import BrokerUnavailableError, Outage, log_event
 from streamlearn.streams.sources.options import (
     Opt,
-    PipelineConfigError,
     check_options,
+    construct,
+    name_or_names,
     non_negative,
     positive,
 )
@@ -391,17 +392,13 @@ class MQTTSource(Source):
         )
 
 
-def _topics(v: Any) -> bool:
-    return (isinstance(v, str) and bool(v)) or (bool(v) and all(isinstance(t, str) and t for t in v))
-
-
 @register_source("mqtt")
 def _mqtt_source(options: dict[str, Any], base_dir: Path | None = None, where: str = "source") -> Source:
     o = check_options(
         where,
         options,
         {
-            "topics": Opt((str, list), check=_topics, description="a topic filter or a list of them"),
+            "topics": Opt((str, list), check=name_or_names, description="a topic filter or a list of them"),
             "host": Opt(str, "localhost"),
             "port": Opt(int, 1883, positive, "a port number"),
             "qos": Opt(int, 1, lambda v: v in (0, 1), "0 or 1"),
@@ -419,7 +416,4 @@ def _mqtt_source(options: dict[str, Any], base_dir: Path | None = None, where: s
             "name": Opt(str, None),
         },
     )
-    try:
-        return MQTTSource(o.pop("topics"), **o)
-    except InvalidParameterError as e:
-        raise PipelineConfigError(f"{where}: {e}") from None
+    return construct(where, MQTTSource, o.pop("topics"), **o)

@@ -18,9 +18,11 @@ source: unknown option 'rat' (did you mean 'rate'?). Options: path, rate.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from streamlearn.base.errors import InvalidParameterError
 
@@ -35,6 +37,7 @@ class _Required:
 
 
 REQUIRED: Any = _Required()
+T = TypeVar("T")
 
 _TYPE_NAMES = {str: "a string", int: "an int", float: "a number", bool: "true or false", list: "a list"}
 _TYPE_NAMES[dict] = "a mapping"
@@ -103,9 +106,30 @@ def check_options(where: str, options: Any, spec: Mapping[str, Opt]) -> dict[str
     return out
 
 
+def name_or_names(v: Any) -> bool:
+    """A non-empty string, or a non-empty list of non-empty strings (topics, topic filters)."""
+    return (isinstance(v, str) and bool(v)) or (bool(v) and all(isinstance(t, str) and t for t in v))
+
+
+def construct(where: str, factory: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``factory(*args, **kwargs)``; an :class:`InvalidParameterError` it raises becomes a
+    :class:`PipelineConfigError` that names the place in the file."""
+    try:
+        return factory(*args, **kwargs)
+    except InvalidParameterError as e:
+        raise PipelineConfigError(f"{where}: {e}") from None
+
+
 def positive(v: Any) -> bool:
     return bool(v > 0)
 
 
 def non_negative(v: Any) -> bool:
     return bool(v >= 0)
+
+
+def config_path(value: str, base_dir: Path | None) -> Path:
+    """A path option: ``~`` expanded; a relative path is taken from ``base_dir`` (the pipeline
+    file's folder) when there is one."""
+    p = Path(os.path.expanduser(value))
+    return p if p.is_absolute() or base_dir is None else base_dir / p
