@@ -547,6 +547,12 @@ def peer_rows(results: list[Result], groups: list[str], horizons: list[int]) -> 
     return lines
 
 
+def _header(first: list[str], suffixes: list[str], last: list[str]) -> list[str]:
+    """A table's header and rule: ``first`` columns, MAE then RMSE per suffix, ``last`` columns."""
+    cols = [*first, *(f"MAE{x}" for x in suffixes), *(f"RMSE{x}" for x in suffixes), *last]
+    return ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+
+
 def write_report(
     path: Path,
     meta: dict,
@@ -600,13 +606,8 @@ def write_report(
             "MAE and RMSE relative to the naive forecast (geometric mean over the series; below 1 beats "
             "naive):",
             "",
-            "| model | series | "
-            + " | ".join(f"MAE/naive h={h}" for h in horizons)
-            + " | "
-            + " | ".join(f"RMSE/naive h={h}" for h in horizons)
-            + " | rows | rows/s |",
+            *_header(["model", "series"], [f"/naive h={h}" for h in horizons], ["rows", "rows/s"]),
         ]
-        lines.append("|" + "---|" * (4 + 2 * len(horizons)))
         all_models = models + [
             m for m in ("river_holt_winters", "river_snarimax") if any(r.model == m for r in gr)
         ]
@@ -615,12 +616,7 @@ def write_report(
             "",
             "<details><summary>Per series: MAE and RMSE in the series' units, rows/s</summary>",
             "",
-            "| series | model | "
-            + " | ".join(f"MAE h={h}" for h in horizons)
-            + " | "
-            + " | ".join(f"RMSE h={h}" for h in horizons)
-            + " | rows/s |",
-            "|" + "---|" * (3 + 2 * len(horizons)),
+            *_header(["series", "model"], [f" h={h}" for h in horizons], ["rows/s"]),
         ]
         lines += detail_rows(gr, ss, all_models, horizons)
         lines += ["", "</details>"]
@@ -630,12 +626,7 @@ def write_report(
             "Over time: MAE and RMSE relative to the naive forecast in each quarter of every series "
             "(Q1 = its first quarter of rows; geometric mean over the series):",
             "",
-            "| model | h | "
-            + " | ".join(f"MAE/naive {q}" for q in quarters)
-            + " | "
-            + " | ".join(f"RMSE/naive {q}" for q in quarters)
-            + " |",
-            "|" + "---|" * (2 + 2 * QUARTERS),
+            *_header(["model", "h"], [f"/naive {q}" for q in quarters], []),
             *over_time_rows(gr, models, horizons),
         ]
     peer = peer_rows(results, groups, horizons)
