@@ -11,8 +11,11 @@ For every selected case (data set, model) this script
    batches of 1,000: the model behind the command line's default preprocessing
    (``StandardScaler | OneHotEncoder``) through ``test_then_train_many``, for
    each micro-batch size (``batch_size`` 1, 32, 256) and torch thread count;
+   at ``batch_size=1`` the MLP and the autoencoder run the compiled per-record
+   engine (``engine="auto"``; exact per-record SGD/Adam, as deep-river learns)
+   and, on the 10k-row case, the torch engine too for reference;
    only the test-then-train loop is timed (after an untimed warm-up that
-   compiles the preprocessing kernels);
+   compiles the preprocessing and engine kernels);
 3. writes benchmarks/results/issue4_deep_river.md and every measurement as a
    JSON line to benchmarks/results/raw/issue4_deep_river.jsonl.
 
@@ -20,8 +23,9 @@ Models (hidden sizes equal on both sides):
 
 - ``mlp``: deep-river ``MultiLayerPerceptron(n_width=32, n_layers=2, lr=1e-3, seed=1,
   is_feature_incremental=True)`` exactly as peers.py builds it (deep-river's default
-  optimiser, SGD; the issue's 77.8%), and ``mlp-adam``, the same with Adam;
-  streamlearn ``MLPClassifier(hidden=32, n_layers=2)`` (Adam).
+  optimiser, SGD; the issue's 77.8%); streamlearn ``MLPClassifier(hidden=32, n_layers=2,
+  optimizer="sgd")``.
+- ``mlp-adam``: the same two with Adam (``optimizer_fn="adam"``, ``optimizer="adam"``).
 - ``lstm``: deep-river ``LSTMClassifier(hidden_size=32, window_size=16, optimizer_fn="adam",
   lr=1e-3, seed=1)`` behind a StandardScaler and a *dense* one-hot encoding of the
   categorical columns (deep-river's rolling window cannot take a feature that appears
@@ -74,7 +78,16 @@ NOTES = [
     "`float32` runs the same updates in single precision: the accuracy is the same to the digits shown "
     "here, and recurrent modules run up to 2.5x faster (PyTorch's CPU LSTM is slow in float64).",
     "deep-river's `mlp` (SGD, its default optimiser, as peers.py builds it) is the issue's reference; "
-    "`mlp-adam` shows what the same network reaches with Adam, the optimiser streamlearn uses.",
+    "streamlearn's `mlp` row is the same network with SGD, its `mlp-adam` row with Adam, each compared "
+    "with deep-river's model of the same name. At `batch_size=1` the MLP and the autoencoder run "
+    'streamlearn\'s compiled engine (`engine="auto"`): exact per-record updates, equal to the torch '
+    "engine's to ~1e-12 (tests/nn/test_nn_compiled.py), without PyTorch's per-call overhead; the "
+    "`torch` row at batch 1 on the 10k-row case is the same model on the PyTorch path. The compiled "
+    "engine runs on one core whatever `threads` says.",
+    "SGD at lr 1e-3 (the `mlp` rows at batch 1, as deep-river) learns slowly and its accuracy over the "
+    "first rows depends on the initialisation: with seeds other than 1 it moves by several points on "
+    "either side (both libraries). The `mlp` row with lr 0.01 is streamlearn's default rate for SGD at "
+    "batch size 1.",
     "NSL-KDD attacks (mostly repetitive DoS floods) are easier to reconstruct than normal traffic, so "
     "an autoencoder that learns every record scores them lower: both libraries' AUC is below 0.5 "
     "there. The AUC compares the two implementations; it is not a good detector on this stream.",
@@ -82,11 +95,14 @@ NOTES = [
 
 # case -> (data set, rows (None: all), models)
 CASES: dict[str, tuple[str, int | None, tuple[str, ...]]] = {
-    "elec2-10k": ("elec2", 10_000, ("mlp", "lstm")),
-    "elec2": ("elec2", None, ("mlp", "lstm")),
-    "nsl": ("nsl", None, ("mlp", "lstm", "ae")),
+    "elec2-10k": ("elec2", 10_000, ("mlp", "mlp-adam", "lstm")),
+    "elec2": ("elec2", None, ("mlp", "mlp-adam", "lstm")),
+    "nsl": ("nsl", None, ("mlp", "mlp-adam", "lstm", "ae")),
 }
-PEER_MODELS = {"mlp": ("mlp", "mlp-adam"), "lstm": ("lstm",), "ae": ("ae",)}
+# each streamlearn model is compared with the deep-river model of the same name
+PEER_MODELS = {"mlp": ("mlp",), "mlp-adam": ("mlp-adam",), "lstm": ("lstm",), "ae": ("ae",)}
+# models with a compiled per-record engine (batch_size=1)
+COMPILED_MODELS = ("mlp", "mlp-adam", "ae")
 
 
 def peers_dir() -> Path:
@@ -271,27 +287,42 @@ def sl_batches(dataset: str, model: str, limit: int | None) -> list[Any]:
     return out
 
 
-def sl_model(model: str, batch_size: int, threads: int, dtype: str) -> Any:
+def sl_model(
+    model: str, batch_size: int, threads: int, dtype: str, engine: str = "auto", lr: str = "peer"
+) -> Any:
+    """streamlearn's model; ``lr="peer"``: 1e-3 at batch size 1 (as deep-river), else the default
+    (``lr=None``: the optimiser's rate for one record times sqrt(batch_size)); ``"default"``: always
+    the default (SGD: 1e-2 at batch size 1)."""
     from streamlearn.compose.auto import with_preprocessing
     from streamlearn.nn import AutoencoderDetector, MLPClassifier, RNNClassifier
     from streamlearn.preprocessing import StandardScaler
 
     common = {
         "batch_size": batch_size,
-        "lr": 1e-3 if batch_size == 1 else None,
+        "lr": 1e-3 if batch_size == 1 and lr == "peer" else None,
         "n_threads": threads,
         "dtype": dtype,
         "seed": 1,
     }
-    if model == "mlp":
-        return with_preprocessing(MLPClassifier(hidden=32, n_layers=2, **common))
+    if model in ("mlp", "mlp-adam"):
+        opt = "sgd" if model == "mlp" else "adam"
+        mlp = MLPClassifier(hidden=32, n_layers=2, optimizer=opt, engine=engine, **common)
+        return with_preprocessing(mlp)
     if model == "lstm":
         return with_preprocessing(RNNClassifier(cell="lstm", hidden=32, window=16, **common))
-    return StandardScaler() | AutoencoderDetector(hidden=32, latent=8, **common)
+    return StandardScaler() | AutoencoderDetector(hidden=32, latent=8, engine=engine, **common)
 
 
-def sl_run(model: str, batches: list[Any], batch_size: int, threads: int, dtype: str) -> dict[str, Any]:
-    m = sl_model(model, batch_size, threads, dtype)
+def sl_run(
+    model: str,
+    batches: list[Any],
+    batch_size: int,
+    threads: int,
+    dtype: str,
+    engine: str = "auto",
+    lr: str = "peer",
+) -> dict[str, Any]:
+    m = sl_model(model, batch_size, threads, dtype, engine, lr)
     outs, labels = [], []
     seconds = cpu = 0.0
     for b in batches:
@@ -307,17 +338,21 @@ def sl_run(model: str, batches: list[Any], batch_size: int, threads: int, dtype:
     y = np.concatenate(labels)
     pred = np.concatenate(outs)
     n = len(y)
+    final = m.steps[-1]
+    compiled = getattr(final, "_compiled_plan", None)
     record: dict[str, Any] = {
         "side": "streamlearn",
         "model": model,
         "batch_size": batch_size,
         "threads": threads,
         "dtype": dtype,
+        "engine": "compiled" if compiled is not None and compiled() is not None else "torch",
+        "lr": float(final._lr()),
         "n": n,
         "seconds": seconds,
         "cpu_seconds": cpu,
         "rows_per_second": n / seconds,
-        "nonfinite": int(getattr(m.steps[-1], "n_nonfinite_", 0)),
+        "nonfinite": int(getattr(final, "n_nonfinite_", 0)),
     }
     if model == "ae":
         record["roc_auc"] = auc(pred, y == "attack")
@@ -369,6 +404,10 @@ def _fmt(x: float | None, model: str) -> str:
     return f"{x:.4f}" if model == "ae" else f"{100 * x:.2f}%"
 
 
+def _lr(r: dict[str, Any]) -> str:
+    return "—" if r.get("lr") is None else f"{r['lr']:.3g}"
+
+
 def write_report(records: list[dict[str, Any]], meta: dict[str, Any]) -> Path:
     import run
 
@@ -396,8 +435,10 @@ def write_report(records: list[dict[str, Any]], meta: dict[str, Any]) -> Path:
         "before it is learned); `threads` is torch's thread count. rows/s counts wall time of the",
         "predict-and-learn loop only (preprocessing included on both sides); rows per CPU second use the",
         "process's CPU time instead (less sensitive to other jobs on the machine; with 2 threads it adds",
-        "both threads' time). Ratio = streamlearn rows/s",
-        "over deep-river rows/s (the `mlp` rows: deep-river as in the issue, SGD). Target: ratio >=",
+        "both threads' time). Ratio = streamlearn rows/s over the rows/s of the deep-river model of the",
+        "same name: `mlp` is SGD on both sides (deep-river as in the issue, lr 1e-3), `mlp-adam` Adam.",
+        "`engine`: `compiled` is streamlearn's compiled per-record path (`batch_size=1`: one exact SGD/Adam",
+        "step per record, as deep-river), `torch` the PyTorch path. Target: ratio >=",
         f"{TARGET_SPEEDUP:g}x at equal or better accuracy (AUC).",
     ]
     for case, (dataset, limit, _) in CASES.items():
@@ -419,9 +460,9 @@ def write_report(records: list[dict[str, Any]], meta: dict[str, Any]) -> Path:
                 )
             lines.append("")
         lines += [
-            "| model | batch | threads | dtype | streamlearn acc / AUC | rows/s | ratio "
+            "| model | batch | engine | lr | threads | dtype | streamlearn acc / AUC | rows/s | ratio "
             "| rows per CPU second | CPU ratio | diff (points / AUC) | target met |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in (r for r in group if r["side"] == "streamlearn"):
             ref = peers_here.get(r["model"])
@@ -444,7 +485,9 @@ def write_report(records: list[dict[str, Any]], meta: dict[str, Any]) -> Path:
                     + ")"
                 )
             lines.append(
-                f"| {r['model']} | {r['batch_size']} | {r['threads']} | {r['dtype']} "
+                f"| {r['model']} | {r['batch_size']} | {r.get('engine', 'torch')} "
+                f"| {_lr(r)} | {r['threads']} "
+                f"| {r['dtype']} "
                 f"| {_fmt(_metric(r), r['model'])} "
                 f"| {run._rps(r['rows_per_second'])} | {'—' if ratio is None else f'{ratio:,.1f}x'} "
                 f"| {cpu_rps:,.0f} | {'—' if cpu_ratio is None else f'{cpu_ratio:,.1f}x'} "
@@ -462,26 +505,34 @@ def write_report(records: list[dict[str, Any]], meta: dict[str, Any]) -> Path:
 
 def plan(
     case: str, model: str, batch_sizes: list[int], threads: list[int], dtypes: list[str], full: bool
-) -> list[tuple[int, int, str]]:
-    """The streamlearn settings of a case: every one on the 10k-row case; on the full data sets
-    the first dtype and one thread, plus every thread count at the largest batch (not for the
-    LSTM: minutes per run) and every dtype for the LSTM. The LSTM's batch size 1 runs on the
-    10k-row case with one thread only."""
+) -> list[tuple[int, int, str, str, str]]:
+    """The streamlearn settings (batch, threads, dtype, engine, lr) of a case: every one on the
+    10k-row case; on the full data sets the first dtype and one thread, plus every thread count
+    at the largest batch (not for the LSTM: minutes per run) and every dtype for the LSTM. The
+    LSTM's batch size 1 runs on the 10k-row case with one thread only. ``engine`` is "auto"
+    (compiled at batch size 1 where it applies); the torch engine at batch size 1 runs once, on
+    the 10k-row case (first thread count and dtype), as the reference of the compiled one.
+    ``lr`` is "peer" (1e-3 at batch size 1, as deep-river); the SGD MLP also runs at batch size 1
+    with its default rate (``lr="default"``, 1e-2), first thread count and dtype."""
     grid = [(b, t, d) for d in dtypes for b in batch_sizes for t in threads]
-    if full:
-        return grid
-    out = []
+    out: list[tuple[int, int, str, str, str]] = []
     for b, t, d in grid:
-        if model == "lstm" and b == 1 and (t != threads[0] or case != "elec2-10k"):
+        first = b == 1 and t == threads[0] and d == dtypes[0]
+        reference = model in COMPILED_MODELS and first and (full or case == "elec2-10k")
+        keep = full or case == "elec2-10k"
+        if not keep:
+            keep = not (model == "lstm" and b == 1)
+            keep = keep and not (t != threads[0] and (b != batch_sizes[-1] or model == "lstm"))
+            keep = keep and not (d != dtypes[0] and model != "lstm")
+        elif model == "lstm" and b == 1 and not full:
+            keep = t == threads[0]
+        if not keep:
             continue
-        if case == "elec2-10k":
-            out.append((b, t, d))
-            continue
-        if t != threads[0] and (b != batch_sizes[-1] or model == "lstm"):
-            continue
-        if d != dtypes[0] and model != "lstm":
-            continue
-        out.append((b, t, d))
+        out.append((b, t, d, "auto", "peer"))
+        if reference:
+            out.append((b, t, d, "torch", "peer"))
+        if model == "mlp" and first:
+            out.append((b, t, d, "auto", "default"))
     return out
 
 
@@ -571,13 +622,19 @@ def main(argv: list[str] | None = None) -> int:
                     rps = rec["rows_per_second"]
                     say(f"deep-river {case}/{peer_model}: {_metric(rec):.4f}, {rps:,.0f} rows/s")
         sl_run(model, batches[:2], batch_sizes[-1], threads[0], dtypes[0])  # warm-up: compile kernels
-        for bs, t, dtype in plan(case, model, batch_sizes, threads, dtypes, args.full_grid or args.quick):
-            rec = sl_run(model, batches, bs, t, dtype)
+        if model in COMPILED_MODELS:  # the compiled engine's kernels (cached on disk after the first run)
+            for dtype in dtypes:
+                sl_run(model, batches[:1], 1, threads[0], dtype)
+        for bs, t, dtype, engine, lr in plan(
+            case, model, batch_sizes, threads, dtypes, args.full_grid or args.quick
+        ):
+            rec = sl_run(model, batches, bs, t, dtype, engine, lr)
             rec.update(case=case, dataset=dataset)
             records.append(rec)
             say(
-                f"streamlearn {case}/{model} batch {bs} threads {t} {dtype}: {_metric(rec):.4f}, "
-                f"{rec['rows_per_second']:,.0f} rows/s"
+                f"streamlearn {case}/{model} batch {bs} {rec['engine']} lr {_lr(rec)} threads {t} {dtype}: "
+                f"{_metric(rec):.4f}, {rec['rows_per_second']:,.0f} rows/s, "
+                f"{rec['n'] / rec['cpu_seconds']:,.0f} rows per CPU second"
             )
     # streamlearn rows compare with deep-river's same-named model
     name = args.name or NAME + ("_quick" if args.quick else "")

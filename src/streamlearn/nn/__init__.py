@@ -40,6 +40,20 @@ Semantics (every learner)
   ``batch_size=1`` every record is one update, as in deep-river. ``lr=None``
   (the default) takes the optimiser's rate for one record (Adam: 1e-3)
   times ``sqrt(batch_size)``.
+* **Compiled per-record engine.** ``batch_size=1`` (every record one
+  optimiser step, as in deep-river) costs PyTorch a few hundred microseconds
+  per record whatever the network's size. For the fully connected modules
+  (``"mlp"`` and ``"autoencoder"``, with SGD without momentum, Adam or AdamW,
+  the built-in losses, schedules and clipping, no replay, window, dropout or
+  input noise, on the CPU) the classifiers, regressors and anomaly detectors
+  run the whole test-then-train loop in one compiled kernel instead:
+  ``engine="auto"`` (the default) when it applies, ``engine="torch"`` never,
+  ``engine="compiled"`` always (an error says why when it cannot). The kernel
+  reads and writes the module's and the optimiser's tensors (Adam's state is
+  created as torch creates it), so saving, growth, flushing and switching
+  engines mid-stream see ordinary torch state; predictions, weights and
+  counters equal the torch path's to the rounding of the matrix products
+  (~1e-13 relative in float64), at 10^5 records per second and more on one core.
 * **Windows.** With ``window=w`` an example is the window of the last ``w``
   learned records ending at the record (zero rows before the stream
   starts); with ``key`` one window per value of the key column.

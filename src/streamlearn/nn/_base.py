@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Iterable
@@ -25,7 +26,7 @@ from streamlearn.base.errors import InvalidParameterError, SchemaError
 from streamlearn.base.learner import Learner
 from streamlearn.base.params import NONE, SEED, InstanceOf, Interval, OneOf, Rule, Satisfies
 from streamlearn.base.schema import CAT
-from streamlearn.nn import _registry
+from streamlearn.nn import _compiled, _registry
 from streamlearn.nn._examples import Examples, _pad_last
 from streamlearn.nn._torch import (
     quiet_rng,
@@ -37,6 +38,8 @@ from streamlearn.nn._torch import (
 )
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
+#: ``engine``: "auto" runs the compiled per-record path when it applies (see ``_compiled``).
+ENGINES = ("auto", "torch", "compiled")
 #: Learning rates for one record per update; ``lr=None`` scales them by sqrt(batch_size).
 BASE_LR = {"adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3, "adagrad": 1e-2, "sgd": 1e-2}
 SCHEDULES: dict[str, dict[str, float]] = {
@@ -89,6 +92,8 @@ ENGINE_RULES: dict[str, Rule] = {
     "n_threads": NONE | Interval(int, 1, None),
     "seed": SEED,
 }
+#: The ``engine`` parameter of the learners that have a compiled path (see ``_compiled``).
+COMPILED_RULES: dict[str, Rule] = {"engine": OneOf(*ENGINES)}
 #: Rules of the generic learners' module and input arguments.
 MODULE_RULES: dict[str, Rule] = {"module": MODULE_RULE, "module_params": STR_DICT}
 WINDOW_RULES: dict[str, Rule] = {
@@ -113,11 +118,14 @@ class TorchLearner(Examples, Learner):
     #: Whether the training forward pass may double as the test-then-train prediction.
     _task_fuses: ClassVar[bool] = True
     _default_loss: ClassVar[str] = "mse"
+    #: The task of the compiled per-record path (None: the learner has none).
+    _compiled_task: ClassVar[str | None] = None
 
     # live objects (caches rebuilt from the state after a load)
     _net: Any
     _opt: Any
     _torch: Any
+    _plan: _compiled.Plan | str | None  # the compiled path's view of the module (or why there is none)
     # learned state that exists only at times (exported weights after a load, windows per key)
     module_state_: dict[str, Any]
     optimizer_state_: dict[str, Any]
@@ -140,6 +148,7 @@ class TorchLearner(Examples, Learner):
     dtype: str
     n_threads: int | None
     seed: int | None
+    engine: str  # the learners with a compiled path declare it; the others run torch
 
     # -- parameters -------------------------------------------------------------
     def _store(self, params: dict[str, Any]) -> None:
@@ -172,6 +181,16 @@ class TorchLearner(Examples, Learner):
             )
         if getattr(self, "key", None) is not None and window is None:
             raise InvalidParameterError(f"The 'key' parameter of {name} needs a window (e.g. window=16).")
+        if getattr(self, "engine", "torch") == "compiled":
+            reason = _compiled.static_reason(self)
+            if reason is not None:
+                raise self._engine_error(reason)
+
+    def _engine_error(self, reason: str) -> InvalidParameterError:
+        return InvalidParameterError(
+            f"{type(self).__name__} cannot run engine='compiled': {reason}. Use engine='auto' (compiled "
+            "when possible, else torch) or engine='torch'."
+        )
 
     def _module_spec(self) -> tuple[Any, dict[str, Any]]:
         """The module (name, class or instance) and its keyword arguments."""
@@ -194,6 +213,7 @@ class TorchLearner(Examples, Learner):
     def _after_load(self) -> None:
         self._net = None
         self._opt = None
+        self._plan = None
 
     def _setup_torch(self) -> Any:
         torch = require_torch()
@@ -299,6 +319,7 @@ class TorchLearner(Examples, Learner):
         self._fuses = det and self._task_fuses and self._noise_free()
         self._stochastic = not det or not self._noise_free()
         self._loss_fn = self._make_loss()
+        self._plan = None  # the compiled path's view, built when first used
 
     def _noise_free(self) -> bool:
         return True
@@ -648,6 +669,9 @@ class TorchLearner(Examples, Learner):
     def _segments(self, Ep: np.ndarray | None, El: np.ndarray, T: np.ndarray) -> np.ndarray | None:
         """Learn examples ``El`` (targets ``T``) in order, predicting ``Ep`` first when given."""
         n = len(El)
+        plan = self._compiled_plan() if n else None
+        if plan is not None:
+            return self._compiled_segments(plan, Ep, El, T)
         fused = Ep is El and self._fuses
         out: np.ndarray | None = self._pred_buffer(n) if Ep is not None else None
         breaks = self._break_rows(T)
@@ -699,6 +723,87 @@ class TorchLearner(Examples, Learner):
             self.pending_X_, self.pending_y_ = pend_X, pend_y
         self._end()
         return out
+
+    # -- the compiled per-record path ---------------------------------------------------
+    def _compiled_plan(self) -> _compiled.Plan | None:
+        """The compiled path's plan when it runs this learner now (``engine`` and eligibility),
+        else None; with ``engine="compiled"`` an ineligible learner is an error."""
+        engine = getattr(self, "engine", "torch")
+        if engine == "torch":
+            return None
+        reason = _compiled.static_reason(self)
+        if reason is None and getattr(self, "pending_X_", None) is not None:
+            reason = "examples wait in the micro-batch buffer (flush() first)"
+        plan: _compiled.Plan | None = None
+        if reason is None:
+            built = getattr(self, "_plan", None)
+            if built is None:
+                built = self._plan = _compiled.build_plan(self)
+            if isinstance(built, str):
+                reason = built
+            else:
+                plan = built
+        if reason is not None and engine == "compiled":
+            raise self._engine_error(reason)
+        return plan
+
+    def _compiled_segments(
+        self, plan: _compiled.Plan, Ep: np.ndarray | None, El: np.ndarray, T: np.ndarray
+    ) -> np.ndarray | None:
+        """:meth:`_segments` with ``batch_size=1`` in the compiled kernel: one run per stretch of
+        rows between the rows that grow the output layer (a new class), which is grown here
+        after the row was predicted and before it is learned, as in the torch path."""
+        n = len(El)
+        out: np.ndarray | None = self._pred_buffer(n) if Ep is not None else None
+        same = Ep is El
+        breaks = {int(b) for b in self._break_rows(T)}
+        bounds = sorted({0, n} | {b for b in breaks if 0 < b < n})
+        skipped = 0
+        for s, e in itertools.pairwise(bounds):
+            k_before = self._pred_state()
+            if s in breaks:
+                self._before_rows(T[s : s + 1])
+                grown = self._compiled_plan()
+                if grown is None:  # pragma: no cover - growth keeps the module's structure
+                    raise RuntimeError(f"{type(self).__name__}: the grown module left the compiled path")
+                plan = grown
+            Xl = El[s:e]
+            Xp = Xl if same else (None if Ep is None else Ep[s:e])
+            Y, codes, k = self._compiled_targets(Xl, T, s, e)
+            raw, done, bad = _compiled.run(self, plan, Xp, Xl, Y, codes, k)
+            self.n_steps_ += done
+            skipped += bad
+            if out is not None and Xp is not None:
+                lo = 1 if (self._build_row and s == 0) else 0  # built at row 0: not predicted
+                if s in breaks:  # predicted with the classes before it grew the output layer
+                    self._decode_raw(raw[:1], Xp[:1], out, s, s + 1, k_before)
+                    lo = 1
+                if lo < e - s:
+                    self._decode_raw(raw[lo:], Xp[lo:], out, s + lo, e, self._pred_state())
+        if skipped:
+            self.n_nonfinite_ += skipped
+            warnings.warn(
+                f"{type(self).__name__}: non-finite loss (or gradient norm) at {skipped} update(s) of this "
+                f"call; they were skipped ({self.n_nonfinite_} so far, see n_nonfinite_). Lower lr, set "
+                "clip_grad_norm, or scale inputs.",
+                RuntimeWarning,
+                stacklevel=5,
+            )
+        self._end()
+        return out
+
+    def _decode_raw(
+        self, raw: np.ndarray, E: np.ndarray, out: np.ndarray, i: int, j: int, k_before: Any
+    ) -> None:
+        """:meth:`_decode` of the compiled path's raw outputs (a NumPy array in the module's dtype);
+        the tasks decode them in NumPy, which keeps torch's threads out of the compiled path."""
+        self._decode(self._torch.from_numpy(raw), E, out, i, j, k_before)
+
+    def _compiled_targets(
+        self, E: np.ndarray, T: np.ndarray, s: int, e: int
+    ) -> tuple[np.ndarray | None, np.ndarray | None, int]:
+        """Targets of rows ``s:e`` for the kernel: (target rows, class codes, classes)."""
+        raise NotImplementedError
 
     def flush(self) -> TorchLearner:
         """Learn the examples waiting for a full micro-batch now (a smaller update)."""
@@ -757,7 +862,8 @@ class TorchLearner(Examples, Learner):
     @classmethod
     def _tiny(cls) -> Iterable[dict[str, Any]]:
         """Small, fast parameter sets for the check suite (subclasses add their module's)."""
-        yield {"seed": 1, "batch_size": 1}
+        yield {"seed": 1, "batch_size": 1}  # engine="auto": the compiled path
+        yield {"seed": 4, "batch_size": 1, "optimizer": "sgd", "lr": 0.05, "engine": "torch"}
         yield {
             "seed": 2,
             "batch_size": 8,

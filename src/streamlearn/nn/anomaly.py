@@ -26,7 +26,7 @@ loss
     ``None`` or ``"mse"`` (default), ``"l1"``, ``"huber"``, or a callable
     ``(reconstruction, input) -> element-wise loss``.
 optimizer, lr, optimizer_params, batch_size, epochs, replay_size, replay_batch, lr_schedule,
-lr_schedule_params, clip_grad_norm, device, dtype, n_threads, seed
+lr_schedule_params, clip_grad_norm, device, dtype, n_threads, seed, engine
     As for :class:`~streamlearn.nn.TorchClassifier`.
 
 Examples
@@ -55,7 +55,14 @@ from streamlearn.base.errors import SchemaError
 from streamlearn.base.learner import AnomalyDetector
 from streamlearn.base.params import Interval, OneOf, Rule
 from streamlearn.base.registry import register
-from streamlearn.nn._base import ENGINE_RULES, MODULE_RULES, WINDOW_RULES, TorchLearner, loss_rule
+from streamlearn.nn._base import (
+    COMPILED_RULES,
+    ENGINE_RULES,
+    MODULE_RULES,
+    WINDOW_RULES,
+    TorchLearner,
+    loss_rule,
+)
 
 RECONSTRUCTION_LOSSES = ("mse", "l1", "huber")
 
@@ -65,6 +72,7 @@ class _DetectorEngine(TorchLearner, AnomalyDetector):
 
     noise: float
     noise_kind: str
+    _compiled_task = "inputs"
 
     def _noise_free(self) -> bool:
         return not self.noise
@@ -98,8 +106,28 @@ class _DetectorEngine(TorchLearner, AnomalyDetector):
     def _loss(self, out: Any, xb: Any, tb: Any) -> Any:
         return self._loss_fn(out, xb).mean()
 
+    def _compiled_targets(
+        self, E: np.ndarray, T: np.ndarray, s: int, e: int
+    ) -> tuple[np.ndarray | None, np.ndarray | None, int]:
+        return E, None, 0  # the (clean) input is the target
+
     def _decode(self, raw: Any, E: np.ndarray, out: np.ndarray, i: int, j: int, k_before: Any) -> None:
         out[i:j] = self._errors(raw, self._tensor(E)).detach().to("cpu").double().numpy()
+
+    def _decode_raw(
+        self, raw: np.ndarray, E: np.ndarray, out: np.ndarray, i: int, j: int, k_before: Any
+    ) -> None:
+        # the built-in losses of the compiled path, element-wise in the module's precision
+        d = raw - E.reshape(len(E), -1).astype(raw.dtype)
+        loss = self.loss if self.loss is not None else self._default_loss
+        if loss == "l1":
+            err = np.abs(d)
+        elif loss == "huber":
+            a = np.abs(d)
+            err = np.where(a < 1.0, 0.5 * d * d, a - 0.5)
+        else:
+            err = d * d
+        out[i:j] = err.mean(axis=1)
 
     # -- AnomalyDetector hooks -------------------------------------------------------
     def _learn(self, X: np.ndarray) -> None:
@@ -120,6 +148,7 @@ class _DetectorEngine(TorchLearner, AnomalyDetector):
 
 DETECTOR_RULES = {
     **ENGINE_RULES,
+    **COMPILED_RULES,
     "loss": loss_rule(RECONSTRUCTION_LOSSES),
     "noise": Interval(float, 0, None),
     "noise_kind": OneOf("gaussian", "mask"),
@@ -155,6 +184,7 @@ class TorchAnomalyDetector(_DetectorEngine):
         dtype: str = "float64",
         n_threads: int | None = 1,
         seed: int | None = None,
+        engine: str = "auto",
     ):
         self._store(locals())
 

@@ -26,7 +26,7 @@ dropout
 noise, noise_kind
     Corruption of the training input (0: a plain autoencoder).
 loss, optimizer, lr, optimizer_params, batch_size, epochs, replay_size, replay_batch, lr_schedule,
-lr_schedule_params, clip_grad_norm, device, dtype, n_threads, seed
+lr_schedule_params, clip_grad_norm, device, dtype, n_threads, seed, engine
     As for :class:`~streamlearn.nn.TorchClassifier`.
 
 Examples
@@ -99,6 +99,7 @@ class AutoencoderDetector(_DetectorEngine):
         dtype: str = "float64",
         n_threads: int | None = 1,
         seed: int | None = None,
+        engine: str = "auto",
     ):
         self._store(locals())
 

@@ -59,6 +59,13 @@ n_threads
     small to share, and on a busy machine extra threads wait for each other.
 seed
     Seeds module initialisation, dropout and replay sampling; ``None`` draws one.
+engine
+    ``"auto"`` (default): with ``batch_size=1`` and a fully connected module (``"mlp"``,
+    ``"autoencoder"``; SGD without momentum, Adam or AdamW; no replay, window or dropout; on
+    the CPU), learn in a compiled per-record kernel, which gives the torch path's predictions
+    and weights (to ~1e-13 in float64) 100-300 times faster; otherwise the torch path.
+    ``"torch"``: always the torch path. ``"compiled"``: the kernel, or an error that says why
+    it does not apply. See :mod:`streamlearn.nn`.
 
 Examples
 --------
@@ -85,13 +92,21 @@ from streamlearn.base.errors import SchemaError
 from streamlearn.base.learner import Classifier
 from streamlearn.base.params import Rule
 from streamlearn.base.registry import register
-from streamlearn.nn._base import ENGINE_RULES, MODULE_RULES, WINDOW_RULES, TorchLearner, loss_rule
+from streamlearn.nn._base import (
+    COMPILED_RULES,
+    ENGINE_RULES,
+    MODULE_RULES,
+    WINDOW_RULES,
+    TorchLearner,
+    loss_rule,
+)
 
 
 class _ClassifierEngine(TorchLearner, Classifier):
     """The classification hooks of the engine (shared by every torch classifier)."""
 
     _default_loss = "cross_entropy"
+    _compiled_task = "classes"
 
     # -- hooks ---------------------------------------------------------------------
     def _first_outputs(self, T: np.ndarray, n_features: int) -> int:
@@ -142,6 +157,11 @@ class _ClassifierEngine(TorchLearner, Classifier):
     def _target_tensor(self, T: np.ndarray, hi: int) -> Any:
         return self._torch.from_numpy(np.ascontiguousarray(T, dtype=np.int64)).to(self._dev)
 
+    def _compiled_targets(
+        self, E: np.ndarray, T: np.ndarray, s: int, e: int
+    ) -> tuple[np.ndarray | None, np.ndarray | None, int]:
+        return None, T[s:e], self.n_classes_
+
     def _loss(self, out: Any, xb: Any, tb: Any) -> Any:
         k = self.n_classes_
         return self._loss_fn(out if out.shape[1] == k else out[:, :k], tb)
@@ -159,6 +179,13 @@ class _ClassifierEngine(TorchLearner, Classifier):
 
     def _decode(self, raw: Any, E: np.ndarray, out: np.ndarray, i: int, j: int, k_before: Any) -> None:
         out[i:j, :k_before] = self._probabilities(raw, k_before)
+
+    def _decode_raw(
+        self, raw: np.ndarray, E: np.ndarray, out: np.ndarray, i: int, j: int, k_before: Any
+    ) -> None:
+        z = raw[:, :k_before]  # softmax in the module's precision, as torch.softmax computes it
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        out[i:j, :k_before] = e / e.sum(axis=1, keepdims=True)
 
     # -- Classifier hooks ------------------------------------------------------------
     def _learn(self, X: np.ndarray, codes: np.ndarray) -> None:
@@ -184,6 +211,7 @@ class TorchClassifier(_ClassifierEngine):
 
     _param_rules: ClassVar[dict[str, Rule]] = {
         **ENGINE_RULES,
+        **COMPILED_RULES,
         **MODULE_RULES,
         **WINDOW_RULES,
         "loss": loss_rule(("cross_entropy",)),
@@ -210,6 +238,7 @@ class TorchClassifier(_ClassifierEngine):
         dtype: str = "float64",
         n_threads: int | None = 1,
         seed: int | None = None,
+        engine: str = "auto",
     ):
         self._store(locals())
 

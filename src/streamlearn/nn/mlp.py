@@ -20,7 +20,7 @@ activation
 dropout
     Dropout rate after each hidden layer.
 loss, optimizer, lr, optimizer_params, batch_size, epochs, replay_size, replay_batch, lr_schedule,
-lr_schedule_params, clip_grad_norm, device, dtype, n_threads, seed
+lr_schedule_params, clip_grad_norm, device, dtype, n_threads, seed, engine
     As for :class:`~streamlearn.nn.TorchClassifier` (``scale_target`` as for
     :class:`~streamlearn.nn.TorchRegressor`).
 
@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 
 from streamlearn.base.params import BOOL, Rule
 from streamlearn.base.registry import register
-from streamlearn.nn._base import ENGINE_RULES, loss_rule
+from streamlearn.nn._base import COMPILED_RULES, ENGINE_RULES, loss_rule
 from streamlearn.nn._presets import MLP_RULES, available, hidden_value
 from streamlearn.nn.classifier import _ClassifierEngine
 from streamlearn.nn.regressor import REGRESSION_LOSSES, _RegressorEngine
@@ -66,6 +66,19 @@ def _tests(extra: dict[str, Any]) -> Any:
     if not available():
         return
     yield {"hidden": 4, "n_layers": 1, "seed": 1, **extra}
+    yield {  # the compiled per-record path, with the options it runs in the kernel
+        "hidden": [5, 3],
+        "activation": "tanh",
+        "batch_size": 1,
+        "optimizer": "sgd",
+        "lr": 0.05,
+        "epochs": 2,
+        "lr_schedule": "exponential",
+        "clip_grad_norm": 1.0,
+        "engine": "compiled",
+        "seed": 3,
+        **extra,
+    }
     yield {
         "hidden": [5, 3],
         "dropout": 0.2,
@@ -85,6 +98,7 @@ class MLPClassifier(_ClassifierEngine):
 
     _param_rules: ClassVar[dict[str, Rule]] = {
         **ENGINE_RULES,
+        **COMPILED_RULES,
         **MLP_RULES,
         "loss": loss_rule(("cross_entropy",)),
     }
@@ -111,6 +125,7 @@ class MLPClassifier(_ClassifierEngine):
         dtype: str = "float64",
         n_threads: int | None = 1,
         seed: int | None = None,
+        engine: str = "auto",
     ):
         self._store(locals())
 
@@ -125,6 +140,7 @@ class MLPRegressor(_RegressorEngine):
 
     _param_rules: ClassVar[dict[str, Rule]] = {
         **ENGINE_RULES,
+        **COMPILED_RULES,
         **MLP_RULES,
         "loss": loss_rule(REGRESSION_LOSSES),
         "scale_target": BOOL,
@@ -153,6 +169,7 @@ class MLPRegressor(_RegressorEngine):
         dtype: str = "float64",
         n_threads: int | None = 1,
         seed: int | None = None,
+        engine: str = "auto",
     ):
         self._store(locals())
 

@@ -16,7 +16,7 @@ loss
 scale_target
     Standardise targets with running statistics (default ``True``).
 optimizer, lr, optimizer_params, batch_size, epochs, replay_size, replay_batch, lr_schedule,
-lr_schedule_params, clip_grad_norm, device, dtype, n_threads, seed
+lr_schedule_params, clip_grad_norm, device, dtype, n_threads, seed, engine
     As for :class:`~streamlearn.nn.TorchClassifier`.
 
 Examples
@@ -44,7 +44,14 @@ from streamlearn.base.errors import SchemaError
 from streamlearn.base.learner import Regressor
 from streamlearn.base.params import BOOL, Rule
 from streamlearn.base.registry import register
-from streamlearn.nn._base import ENGINE_RULES, MODULE_RULES, WINDOW_RULES, TorchLearner, loss_rule
+from streamlearn.nn._base import (
+    COMPILED_RULES,
+    ENGINE_RULES,
+    MODULE_RULES,
+    WINDOW_RULES,
+    TorchLearner,
+    loss_rule,
+)
 from streamlearn.nn._kernels import prefix_stats
 
 REGRESSION_LOSSES = ("mse", "l1", "huber")
@@ -54,6 +61,7 @@ class _RegressorEngine(TorchLearner, Regressor):
     """The regression hooks of the engine."""
 
     scale_target: bool
+    _compiled_task = "values"
 
     def _first_outputs(self, T: np.ndarray, n_features: int) -> int:
         return 1
@@ -80,12 +88,23 @@ class _RegressorEngine(TorchLearner, Regressor):
     def _target_tensor(self, T: np.ndarray, hi: int) -> Any:
         return self._tensor((T - self._cm[hi]) / self._cs[hi])
 
+    def _compiled_targets(
+        self, E: np.ndarray, T: np.ndarray, s: int, e: int
+    ) -> tuple[np.ndarray | None, np.ndarray | None, int]:
+        # row i is learned with the statistics after it was counted (hi = i + 1), as in the torch path
+        return ((T[s:e] - self._cm[s + 1 : e + 1]) / self._cs[s + 1 : e + 1]).reshape(-1, 1), None, 0
+
     def _loss(self, out: Any, xb: Any, tb: Any) -> Any:
         return self._loss_fn(out.reshape(-1), tb).mean()
 
     def _decode(self, raw: Any, E: np.ndarray, out: np.ndarray, i: int, j: int, k_before: Any) -> None:
         z = raw.detach().reshape(-1).to("cpu").double().numpy()
         out[i:j] = z * self._cs[i:j] + self._cm[i:j]
+
+    def _decode_raw(
+        self, raw: np.ndarray, E: np.ndarray, out: np.ndarray, i: int, j: int, k_before: Any
+    ) -> None:
+        out[i:j] = raw.reshape(-1).astype(np.float64) * self._cs[i:j] + self._cm[i:j]
 
     # -- Regressor hooks ------------------------------------------------------------
     def _learn(self, X: np.ndarray, y: np.ndarray) -> None:
@@ -113,6 +132,7 @@ class TorchRegressor(_RegressorEngine):
 
     _param_rules: ClassVar[dict[str, Rule]] = {
         **ENGINE_RULES,
+        **COMPILED_RULES,
         **MODULE_RULES,
         **WINDOW_RULES,
         "loss": loss_rule(REGRESSION_LOSSES),
@@ -141,6 +161,7 @@ class TorchRegressor(_RegressorEngine):
         dtype: str = "float64",
         n_threads: int | None = 1,
         seed: int | None = None,
+        engine: str = "auto",
     ):
         self._store(locals())
 
