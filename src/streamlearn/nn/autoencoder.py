@@ -27,7 +27,8 @@ noise, noise_kind
     Corruption of the training input (0: a plain autoencoder).
 loss, optimizer, lr, optimizer_params, batch_size, epochs, replay_size, replay_batch, lr_schedule,
 lr_schedule_params, clip_grad_norm, device, dtype, n_threads, seed, engine
-    As for :class:`~streamlearn.nn.TorchClassifier`.
+    As for :class:`~streamlearn.nn.TorchClassifier`; ``batch_size`` defaults to 1 (one
+    update per record, run by the compiled engine), as for :class:`~streamlearn.nn.MLPClassifier`.
 
 Examples
 --------
@@ -88,7 +89,7 @@ class AutoencoderDetector(_DetectorEngine):
         optimizer: Any = "adam",
         lr: float | None = None,
         optimizer_params: dict[str, Any] | None = None,
-        batch_size: int = 32,
+        batch_size: int = 1,
         epochs: int = 1,
         replay_size: int = 0,
         replay_batch: int | None = None,

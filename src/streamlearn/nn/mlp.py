@@ -9,6 +9,11 @@ records, exact test-then-train, growth with new features and classes).
 with it. Put a scaler in front (the command line does): the network expects
 standardised inputs.
 
+``batch_size`` defaults to 1 here (every record is one update, the semantics
+of deep-river), which the compiled engine runs at hundreds of thousands of
+records per second on one core (see :mod:`streamlearn.nn._compiled`); larger
+micro-batches learn more slowly from a drifting stream.
+
 Parameters
 ----------
 hidden
@@ -114,7 +119,7 @@ class MLPClassifier(_ClassifierEngine):
         optimizer: Any = "adam",
         lr: float | None = None,
         optimizer_params: dict[str, Any] | None = None,
-        batch_size: int = 32,
+        batch_size: int = 1,
         epochs: int = 1,
         replay_size: int = 0,
         replay_batch: int | None = None,
@@ -158,7 +163,7 @@ class MLPRegressor(_RegressorEngine):
         optimizer: Any = "adam",
         lr: float | None = None,
         optimizer_params: dict[str, Any] | None = None,
-        batch_size: int = 32,
+        batch_size: int = 1,
         epochs: int = 1,
         replay_size: int = 0,
         replay_batch: int | None = None,
