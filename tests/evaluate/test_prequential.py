@@ -173,6 +173,36 @@ def test_missing_labels_with_delay_and_classifier():
     assert r.metrics["accuracy"] == pytest.approx(3 / 4)
 
 
+def test_label_metrics_share_one_factorisation_per_batch(monkeypatch):
+    """A classifier's batch is factorised once for all its metrics; with missing labels,
+    once for the batch and once per scored run. The values are those of one-at-a-time."""
+    import importlib
+
+    from streamlearn.metrics import _labels
+
+    pq = importlib.import_module("streamlearn.evaluate.prequential")
+
+    calls: list[int] = []
+    real = _labels.factorize
+
+    def counting(y):
+        calls.append(len(y))
+        return real(y)
+
+    monkeypatch.setattr(_labels, "factorize", counting)
+    monkeypatch.setattr(pq, "factorize", counting)
+    names = ["accuracy", "macro_f1", "kappa", "balanced_accuracy", "log_loss"]
+    records = class_stream(400, seed=2)
+    a = prequential(Majority(), as_batches(records, 100), names)
+    assert calls == [100, 100, 100, 100]
+    b = prequential(Majority(), records, names, one_at_a_time=True)
+    assert a.metrics == pytest.approx(b.metrics, rel=1e-12, abs=1e-12)
+    calls.clear()
+    records[10] = (records[10][0], None)  # splits the first batch into runs [0, 10) and [11, 100)
+    prequential(Majority(), as_batches(records, 100), names)
+    assert calls == [100, 10, 89, 100, 100, 100]
+
+
 def test_batch_without_labels():
     schema = Schema(["x"])
     batches = [Batch(np.zeros((3, 1)), None, schema), Batch(np.ones((2, 1)), np.array(["a", "b"]), schema)]

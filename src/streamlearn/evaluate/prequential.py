@@ -87,7 +87,7 @@ from streamlearn.evaluate._source import batches, labels_of, records
 from streamlearn.evaluate.report import PrequentialReport
 from streamlearn.metrics import Metric, Rolling, defaults_for
 from streamlearn.metrics import get as get_metric
-from streamlearn.metrics._labels import missing_mask
+from streamlearn.metrics._labels import ScoredBatch, as_labels, factorize, missing_mask
 from streamlearn.metrics.base import as_float_array
 
 TASKS = ("classification", "regression", "anomaly", "clustering")
@@ -264,6 +264,15 @@ def _cluster_row_one(model: Learner, x: Mapping[Hashable, Any]) -> np.ndarray:
     return own.row(x)  # type: ignore[no-any-return]
 
 
+def _factorized(y: np.ndarray) -> tuple[list[Any], np.ndarray] | None:
+    """Labels factorised as the metrics do (code -1: missing), or None when they
+    cannot be (the model reports bad labels in its own words)."""
+    try:
+        return factorize(as_labels(y))
+    except SchemaError:
+        return None
+
+
 def _missing_one(y: Any, task: str) -> bool:
     if y is None:
         return True
@@ -302,15 +311,19 @@ class _Run:
         self._snapshot()
 
     # -- scoring ----------------------------------------------------------------------------------
-    def _score(self, y: np.ndarray, out: Any) -> None:
-        """Score labelled rows: ``out`` is ``(proba, classes)`` for classifiers, else predictions."""
+    def _score(self, y: np.ndarray, out: Any, true: tuple[list[Any], np.ndarray] | None = None) -> None:
+        """Score labelled rows: ``out`` is ``(proba, classes)`` for classifiers, else predictions.
+
+        A classifier's batch is factorised once for all the metrics (``true``:
+        ``y`` already factorised, when the caller has it)."""
         if not len(y):
             return
         self.report.n_scored += len(y)
         if self.task == "classification":
             P, classes = out
+            batch = ScoredBatch(y, P, classes, true)
             for m in self.metrics:
-                m.update_many(y, proba=P, classes=classes)
+                m.update_batch(batch)
         else:
             for m in self.metrics:
                 m.update_many(y, out)
@@ -360,9 +373,13 @@ class _Run:
 
     def _process(self, X: np.ndarray, y: np.ndarray | None, schema: Schema) -> None:
         model, task = self.model, self.task
+        true = None  # a classifier's labels, factorised (shared with the metrics)
         if task == "regression" and y is not None:
             y = as_float_array(y, "Regression targets")
             labelled = np.isfinite(y)
+        elif task == "classification" and y is not None and not self.delay:
+            true = _factorized(y)
+            labelled = ~missing_mask(y) if true is None else true[1] >= 0
         else:
             labelled = np.zeros(len(X), dtype=bool) if y is None else ~missing_mask(y)
         if task != "clustering":
@@ -395,7 +412,8 @@ class _Run:
             ys = y[a:b]
             if classify:
                 P = model.test_then_train_many(Xs, ys, schema=schema, return_proba=True)
-                self._score(ys, (P, list(model.classes_)))
+                whole = true is not None and b - a == len(X)  # else the metrics factorise the run
+                self._score(ys, (P, list(model.classes_)), true if whole else None)
             else:
                 self._score(ys, model.test_then_train_many(Xs, ys, schema=schema))
 

@@ -14,6 +14,11 @@ code, exactly as in a ``dict``.
 >>> t, p = v.encode_pair(np.array(["b", "a"]), np.array(["c", None], dtype=object))
 >>> v.labels, t.tolist(), p.tolist()
 (['b', 'c', 'a'], [0, 2], [1, -1])
+
+A :class:`ScoredBatch` holds one batch of true labels and a classifier's
+probabilities; the metrics that read labels share its factorised truth and
+argmax (see :meth:`~streamlearn.metrics.base.Metric.update_batch`), so a
+prequential run factorises each batch once, not once per metric.
 """
 
 from __future__ import annotations
@@ -97,6 +102,15 @@ def factorize(y: np.ndarray) -> tuple[list[Any], np.ndarray]:
         uniq, inv = np.unique(y, return_inverse=True)
         return uniq.tolist(), inv.reshape(-1).astype(np.int64, copy=False)
     if kind == "f":
+        if not np.signbit(y).any():  # whole numbers 0, 1, ... (no -0.0): counted like small ints
+            hi = y.max()
+            if hi <= max(1024, 2 * n):  # False for NaN
+                iy = y.astype(np.intp)
+                if (iy == y).all():
+                    present = np.flatnonzero(np.bincount(iy, minlength=int(hi) + 1))
+                    table = np.full(int(hi) + 1, -1, dtype=np.int64)
+                    table[present] = np.arange(len(present))
+                    return [float(v) for v in present.tolist()], table[iy]
         nan = np.isnan(y)
         codes = np.full(n, -1, dtype=np.int64)
         if nan.all():
@@ -228,6 +242,50 @@ def argmax_labels(proba: np.ndarray, classes: Sequence[Any]) -> tuple[list[Any],
     remap = np.full(k + 1, -1, dtype=np.int64)  # remap[-1] keeps -1
     remap[used] = np.arange(len(used))
     return [classes[j] for j in used.tolist()], remap[codes]
+
+
+class ScoredBatch:
+    """One batch of true labels with a classifier's probabilities, for several metrics.
+
+    ``true()`` (the factorised truth) and ``pred()`` (the factorised
+    predictions: the argmax of each row, see :func:`argmax_labels`) are
+    computed once, on first use, and shared by every metric updated with
+    :meth:`~streamlearn.metrics.base.Metric.update_batch`. ``true`` may be
+    passed in when the caller already factorised ``y_true``. ``memo`` is a
+    scratch dict where metrics share what else they derive from the batch.
+
+    >>> batch = ScoredBatch(["a", "b"], np.array([[0.9, 0.1], [0.8, 0.2]]), ["a", "b"])
+    >>> batch.true()[1].tolist(), batch.pred()
+    ([0, 1], (['a'], array([0, 0])))
+    """
+
+    __slots__ = ("_pred", "_true", "classes", "memo", "proba", "y_true")
+
+    def __init__(
+        self,
+        y_true: Any,
+        proba: np.ndarray,
+        classes: Sequence[Any],
+        true: tuple[list[Any], np.ndarray] | None = None,
+    ) -> None:
+        self.y_true = y_true
+        self.proba = proba
+        self.classes = list(classes)
+        self._true = true
+        self._pred: tuple[list[Any], np.ndarray] | None = None
+        self.memo: dict[Any, Any] = {}
+
+    def true(self) -> tuple[list[Any], np.ndarray]:
+        """The distinct true labels and the codes of the rows (as :func:`factorize`)."""
+        if self._true is None:
+            self._true = factorize(as_labels(self.y_true))
+        return self._true
+
+    def pred(self) -> tuple[list[Any], np.ndarray]:
+        """The predicted labels, factorised (as :func:`argmax_labels`)."""
+        if self._pred is None:
+            self._pred = argmax_labels(self.proba, self.classes)
+        return self._pred
 
 
 def best_label(proba: dict[Any, float]) -> Any:

@@ -16,6 +16,13 @@ keeps the contributions of the last ``N`` records in a ring buffer and removes
 what leaves the window. ``update_many`` equals a loop of ``update`` (exactly
 for counts, to rounding for sums).
 
+``update_batch(batch)`` takes a classifier's batch as a
+:class:`~streamlearn.metrics._labels.ScoredBatch` (labels, probabilities,
+classes) and equals ``update_many(y_true, proba=..., classes=...)``; the
+metrics updated with one batch share its factorised labels (and the label
+metrics their codes and counts), so a prequential run does that work once
+per batch instead of once per metric.
+
 Like learners, a metric stores its constructor arguments under their own
 names (``clone`` and ``get_params`` rely on it) and keeps its state in
 attributes ending in ``_`` (``_state`` / ``_set_state`` for checkpoints).
@@ -25,12 +32,15 @@ from __future__ import annotations
 
 import copy
 import inspect
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from streamlearn.base.errors import SchemaError
 from streamlearn.base.params import Rule, validate
+
+if TYPE_CHECKING:
+    from streamlearn.metrics._labels import ScoredBatch
 
 Record = tuple[np.ndarray, ...]
 
@@ -116,6 +126,10 @@ class Metric:
     def _encode_one(self, *args: Any, **kwargs: Any) -> Record:
         raise NotImplementedError
 
+    def _encode_batch(self, batch: ScoredBatch) -> Record:
+        """Contributions of a classifier's batch (labels and probabilities)."""
+        return self._encode(batch.y_true, proba=batch.proba, classes=batch.classes)
+
     def _add(self, rec: Record) -> None:
         raise NotImplementedError
 
@@ -131,6 +145,15 @@ class Metric:
     def update_many(self, *args: Any, **kwargs: Any) -> Metric:
         """Fold in a batch (equal to a loop of ``update``)."""
         rec = self._encode(*args, **kwargs)
+        if len(rec[0]):
+            self._add(rec)
+        return self
+
+    def update_batch(self, batch: ScoredBatch) -> Metric:
+        """Fold in a classifier's batch: the same as ``update_many(batch.y_true,
+        proba=batch.proba, classes=batch.classes)``, sharing the batch's
+        factorised labels with the other metrics updated with it."""
+        rec = self._encode_batch(batch)
         if len(rec[0]):
             self._add(rec)
         return self

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from streamlearn.base.errors import SchemaError
-from streamlearn.metrics._labels import Vocab, argmax_labels, as_labels, best_label, factorize
+from streamlearn.metrics._labels import ScoredBatch, Vocab, argmax_labels, as_labels, best_label, factorize
 from streamlearn.metrics.base import Metric, Record, check_lengths
 
 
@@ -81,6 +81,28 @@ class LabelMetric(Metric):
             raise SchemaError("Pass the predictions: y_pred (labels) or proba with classes.")
         else:
             pred = factorize(as_labels(y_pred))
+        return self._encode_factorized(true, pred)
+
+    def _encode_batch(self, batch: ScoredBatch) -> Record:
+        """Codes of a classifier's batch. Metrics whose vocabularies hold the same
+        labels get the same codes: the first one computes them, the others reuse
+        them and learn the same new labels (a prequential run's label metrics)."""
+        key = (type(self)._encode_factorized, tuple((type(v), v) for v in self.labels_))
+        hit = batch.memo.get(key)
+        if hit is not None:
+            rec, new = hit
+            for v in new:
+                self._vocab.add(v)
+            return rec  # type: ignore[no-any-return]
+        known = len(self.labels_)
+        rec = self._encode_factorized(batch.true(), batch.pred())
+        batch.memo[key] = (rec, self.labels_[known:])
+        return rec
+
+    def _encode_factorized(
+        self, true: tuple[list[Any], np.ndarray], pred: tuple[list[Any], np.ndarray]
+    ) -> Record:
+        """Codes of factorised true and predicted labels (the vocabulary grows)."""
         check_lengths(true[1], pred[1])
         t, p = self._vocab.encode_factorized([true, pred])
         if len(t) and t.min() < 0:
@@ -130,6 +152,24 @@ class LabelMetric(Metric):
         self.matrix_ += m
         self.unpredicted_ += u
         self.n_ += len(rec[0])
+
+    def update_batch(self, batch: ScoredBatch) -> LabelMetric:
+        rec = self._encode_batch(batch)
+        if not len(rec[0]):
+            return self
+        if type(self)._add is not LabelMetric._add:
+            self._add(rec)
+            return self
+        # metrics that got the same codes (see _encode_batch) share the counts too
+        key = ("counts", id(rec), self._grow())
+        hit = batch.memo.get(key)
+        if hit is None or hit[0] is not rec:
+            hit = batch.memo[key] = (rec, self._counts(*rec))
+        m, u = hit[1]
+        self.matrix_ += m
+        self.unpredicted_ += u
+        self.n_ += len(rec[0])
+        return self
 
     def _remove(self, rec: Record) -> None:
         m, u = self._counts(*rec)

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from streamlearn.base.params import Interval, Rule
+from streamlearn.metrics._labels import ScoredBatch
 from streamlearn.metrics.base import Metric, Record
 
 
@@ -131,6 +132,10 @@ class Rolling(Metric):
 
     def update_many(self, *args: Any, **kwargs: Any) -> Rolling:
         self._push(self.metric_._encode(*args, **kwargs))
+        return self
+
+    def update_batch(self, batch: ScoredBatch) -> Rolling:
+        self._push(self.metric_._encode_batch(batch))
         return self
 
     def revert(self, *args: Any, **kwargs: Any) -> Rolling:

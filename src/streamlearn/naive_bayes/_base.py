@@ -16,8 +16,13 @@ from numba import njit
 
 from streamlearn.base.learner import Classifier
 
+#: ``njit`` for per-row helpers that never allocate and only borrow their caller's
+#: arrays: compiled without numba's reference counting (``_nrt=False``), which
+#: would otherwise add an atomic increment and decrement per array argument per call.
+borrowing = njit(cache=True, _nrt=False)  # type: ignore[call-overload]
 
-@njit(cache=True)
+
+@borrowing
 def softmax_present(
     jll: np.ndarray, ruled_out: np.ndarray, class_counts: np.ndarray, out: np.ndarray
 ) -> None:
@@ -161,14 +166,20 @@ class BaseNB(Classifier):
         return out
 
     def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        X_pred, X_learn = as_float_rows(X_pred), as_float_rows(X_learn)
+        same = X_pred is X_learn
+        X_learn = as_float_rows(X_learn)
         codes = np.ascontiguousarray(codes, dtype=np.int64)
         self._check_input(X_learn)
-        X_pred = self._pred_input(X_pred)
+        if same and type(self)._pred_input is BaseNB._pred_input:
+            X_pred = X_learn  # the default hook would only check the rows again
+        else:
+            X_pred = self._pred_input(as_float_rows(X_pred))
         ctx = self._prepare_learn(X_learn, codes)
         P = np.zeros((len(X_pred), self._k))
         if len(X_pred):
             self._kernel_test_then_train(X_pred, X_learn, codes, ctx, P)
+        if P.shape[1] == len(self.classes_):
+            return P
         out = np.zeros((len(X_pred), len(self.classes_)))
         out[:, : P.shape[1]] = P
         return out

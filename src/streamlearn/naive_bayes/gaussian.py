@@ -12,7 +12,7 @@ from numba import njit
 from streamlearn.base.errors import SchemaError
 from streamlearn.base.params import Interval
 from streamlearn.base.registry import register
-from streamlearn.naive_bayes._base import BaseNB, pad_rows, softmax_present
+from streamlearn.naive_bayes._base import BaseNB, borrowing, pad_rows, softmax_present
 
 _TWO_PI = 2.0 * math.pi
 
@@ -20,15 +20,45 @@ _TWO_PI = 2.0 * math.pi
 #   st = (class_counts, n, mean, m2, is_cat, offsets, widths, cat_counts)
 # ``widths`` is the learned vocabulary size per column; it grows row by row
 # while ``offsets``/``cat_counts`` were sized for the whole batch up front.
+#
+# Scoring a row needs, per (class, numeric column), the variance ``m2 / (n - 1)``
+# and the log normaliser ``0.5 * log(2 pi var)``. Both change only when that
+# class learns a row, so the kernels keep them in two scratch arrays (``var``,
+# ``half_log``; not state: rebuilt at the start of each call by
+# :func:`_fill_cache`) and refresh the learned class's entries after each row:
+# one log per numeric column per row instead of one per class and column. The
+# expressions are the same as without the cache, so the results are identical.
+# The per-row helpers never allocate and are compiled without reference counting
+# (``@borrowing``): numba would otherwise count a reference to each array of
+# ``st`` at every call.
 
 
-@njit(cache=True)
-def _numeric_loglik(v, n, mean, m2, eps):  # pragma: no cover - compiled
-    """``(log-likelihood, ruled out)`` of value ``v`` under one class's Gaussian."""
+@borrowing
+def _refresh(c, j, n, m2, var, half_log):  # pragma: no cover - compiled
+    """Recompute the cached variance and log normaliser of (class ``c``, column ``j``)."""
+    if n[c, j] >= 2.0 and m2[c, j] > 0.0:
+        v = m2[c, j] / (n[c, j] - 1.0)
+        var[c, j] = v
+        half_log[c, j] = 0.5 * np.log(_TWO_PI * v)
+
+
+@borrowing
+def _fill_cache(st, d, var, half_log):  # pragma: no cover - compiled
+    """The cache of every (class, numeric column) of the first ``d`` columns."""
+    class_counts, n, m2, is_cat = st[0], st[1], st[3], st[4]
+    for c in range(class_counts.shape[0]):
+        for j in range(d):
+            if not is_cat[j]:
+                _refresh(c, j, n, m2, var, half_log)
+
+
+@borrowing
+def _numeric_loglik(v, n, mean, m2, var, half_log, eps):  # pragma: no cover - compiled
+    """``(log-likelihood, ruled out)`` of value ``v`` under one class's Gaussian
+    (``var``, ``half_log``: its cached variance and log normaliser)."""
     if n >= 2.0 and m2 > 0.0:
-        var = m2 / (n - 1.0)
         d = v - mean
-        logf = -0.5 * d * d / var - 0.5 * np.log(_TWO_PI * var)
+        logf = -0.5 * d * d / var - half_log
         if eps > 0.0:
             return np.log(np.exp(logf) + eps), False
         return logf, False
@@ -38,8 +68,8 @@ def _numeric_loglik(v, n, mean, m2, eps):  # pragma: no cover - compiled
     return 0.0, f == 0.0
 
 
-@njit(cache=True)
-def _score_row(x, st, alpha, eps, jll, ruled_out, out):  # pragma: no cover - compiled
+@borrowing
+def _score_row(x, st, var, half_log, alpha, eps, jll, ruled_out, out):  # pragma: no cover - compiled
     class_counts, n, mean, m2, is_cat, offsets, widths, cat_counts = st
     k = class_counts.shape[0]
     total = 0.0
@@ -64,7 +94,9 @@ def _score_row(x, st, alpha, eps, jll, ruled_out, out):  # pragma: no cover - co
                 cnt = cat_counts[c, offsets[j] + code] if 0 <= code < w else 0.0
                 s += np.log((cnt + alpha) / (n[c, j] + alpha * w))
             else:
-                ll, out_of_reach = _numeric_loglik(v, n[c, j], mean[c, j], m2[c, j], eps)
+                ll, out_of_reach = _numeric_loglik(
+                    v, n[c, j], mean[c, j], m2[c, j], var[c, j], half_log[c, j], eps
+                )
                 s += ll
                 z += out_of_reach
         jll[c] = s
@@ -72,7 +104,7 @@ def _score_row(x, st, alpha, eps, jll, ruled_out, out):  # pragma: no cover - co
     softmax_present(jll, ruled_out, class_counts, out)
 
 
-@njit(cache=True)
+@borrowing
 def _learn_row(x, c, st):  # pragma: no cover - compiled
     class_counts, n, mean, m2, is_cat, offsets, widths, cat_counts = st
     class_counts[c] += 1.0
@@ -96,8 +128,11 @@ def _learn_row(x, c, st):  # pragma: no cover - compiled
 def _proba_kernel(X, st, alpha, eps, out):  # pragma: no cover - compiled
     k = st[0].shape[0]
     jll, ruled_out = np.empty(k), np.empty(k, dtype=np.int64)
+    d = X.shape[1]
+    var, half_log = np.zeros((k, d)), np.zeros((k, d))
+    _fill_cache(st, d, var, half_log)
     for i in range(X.shape[0]):
-        _score_row(X[i], st, alpha, eps, jll, ruled_out, out[i])
+        _score_row(X[i], st, var, half_log, alpha, eps, jll, ruled_out, out[i])
 
 
 @njit(cache=True)
@@ -109,10 +144,19 @@ def _learn_kernel(X, codes, st):  # pragma: no cover - compiled
 @njit(cache=True)
 def _ttt_kernel(X_pred, X_learn, codes, st, alpha, eps, out):  # pragma: no cover - compiled
     k = st[0].shape[0]
+    n, m2, is_cat = st[1], st[3], st[4]
     jll, ruled_out = np.empty(k), np.empty(k, dtype=np.int64)
+    d = X_pred.shape[1]
+    var, half_log = np.zeros((k, d)), np.zeros((k, d))
+    _fill_cache(st, d, var, half_log)
     for i in range(X_pred.shape[0]):
-        _score_row(X_pred[i], st, alpha, eps, jll, ruled_out, out[i])
-        _learn_row(X_learn[i], codes[i], st)
+        _score_row(X_pred[i], st, var, half_log, alpha, eps, jll, ruled_out, out[i])
+        x = X_learn[i]
+        c = codes[i]
+        _learn_row(x, c, st)
+        for j in range(min(x.shape[0], d)):  # the learned class's cache entries that changed
+            if x[j] == x[j] and not is_cat[j]:
+                _refresh(c, j, n, m2, var, half_log)
 
 
 @njit(cache=True)

@@ -18,6 +18,10 @@ row could need at most (alternates along its path, two splits); if not, it
 returns that row and Python grows or compacts the storage, then calls again
 from there. So rows are never interrupted halfway, and learning does not
 depend on how a stream is cut into batches.
+
+The per-row helpers are compiled without reference counting (``@borrowing``;
+see :mod:`streamlearn.tree._kernels`); ``kill`` and ``move_node``, which
+allocate, are ``@allocating``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ from streamlearn.tree._kernels import (
     CHANGED,
     LEAF,
     MAX_BYTES,
+    allocating,
     attempt_split,
+    borrowing,
     enforce_memory,
     first_max,
     give_slot,
@@ -61,7 +67,7 @@ KEEP, SWITCH, PRUNE = 0, 1, 2
 
 
 # -- detectors ---------------------------------------------------------------------------
-@njit(cache=True)
+@borrowing
 def take_det(h) -> int:  # type: ignore[no-untyped-def]
     """A fresh (empty) detector from the pool."""
     hc = h.hc
@@ -78,13 +84,13 @@ def take_det(h) -> int:  # type: ignore[no-untyped-def]
     return d
 
 
-@njit(cache=True)
+@borrowing
 def give_det(h, d: int) -> None:  # type: ignore[no-untyped-def]
     h.free_dets[h.hc[D_FREE]] = d
     h.hc[D_FREE] += 1
 
 
-@njit(cache=True)
+@borrowing
 def observe(h, n: int, err: float, delta: float) -> bool:  # type: ignore[no-untyped-def]
     """Feed node ``n``'s detector (created on first use) one 0/1 error; whether it
     detected a change *and* the error grew (MOA: a drop is no change)."""
@@ -97,20 +103,20 @@ def observe(h, n: int, err: float, delta: float) -> bool:  # type: ignore[no-unt
     return change and not old > adwin_mean(h.ast[d])
 
 
-@njit(cache=True)
+@borrowing
 def width(h, n: int) -> float:  # type: ignore[no-untyped-def]
     d = h.det[n]
     return h.ast[d, A_WIDTH] if d >= 0 else 0.0
 
 
-@njit(cache=True)
+@borrowing
 def error(h, n: int) -> float:  # type: ignore[no-untyped-def]
     d = h.det[n]
     return adwin_mean(h.ast[d]) if d >= 0 else 0.0
 
 
 # -- nodes -------------------------------------------------------------------------------
-@njit(cache=True)
+@allocating
 def kill(t, h, n: int, keep: int) -> None:  # type: ignore[no-untyped-def]
     """Discard node ``n``'s subtree (its alternates included), except node
     ``keep``: slots and detectors go back to their pools, nodes become DEAD."""
@@ -146,7 +152,7 @@ def kill(t, h, n: int, keep: int) -> None:  # type: ignore[no-untyped-def]
         h.hc[N_DEAD] += 1
 
 
-@njit(cache=True)
+@borrowing
 def new_alternate(t, h, n: int, slot: int, ns) -> int:  # type: ignore[no-untyped-def]
     """A fresh active leaf with statistics ``slot`` as node ``n``'s alternate (placed
     where ``n`` is); ``ns`` is the tree's node statistics array (class weights,
@@ -172,7 +178,7 @@ def new_alternate(t, h, n: int, slot: int, ns) -> int:  # type: ignore[no-untype
     return a
 
 
-@njit(cache=True)
+@allocating
 def move_node(t, h, src: int, dst: int, ns) -> None:  # type: ignore[no-untyped-def]
     """Put node ``src`` (an alternate) in ``dst``'s place: ``dst`` takes its
     content and ``src`` becomes DEAD. ``dst``'s own subtree must be gone."""
@@ -196,7 +202,7 @@ def move_node(t, h, src: int, dst: int, ns) -> None:  # type: ignore[no-untyped-
     h.hc[N_DEAD] += 1
 
 
-@njit(cache=True)
+@borrowing
 def replace(t, h, n: int, a: int, ns) -> None:  # type: ignore[no-untyped-def]
     """Node ``n`` (its subtree and detector) gives way to its alternate ``a``."""
     for b in range(t.n_children[n]):
@@ -207,7 +213,7 @@ def replace(t, h, n: int, a: int, ns) -> None:  # type: ignore[no-untyped-def]
     move_node(t, h, a, n, ns)
 
 
-@njit(cache=True)
+@borrowing
 def compare(h, n: int, a: int, hp) -> int:  # type: ignore[no-untyped-def]
     """Node ``n`` against its alternate ``a`` (-1: none): once both detectors hold
     more than ``MIN_WIDTH`` values, ``SWITCH`` when the alternate's error is
@@ -226,7 +232,7 @@ def compare(h, n: int, a: int, hp) -> int:  # type: ignore[no-untyped-def]
     return KEEP
 
 
-@njit(cache=True)
+@borrowing
 def try_split(t, h, leaf: int, fp, ip) -> bool:  # type: ignore[no-untyped-def]
     """A split attempt at ``leaf`` (room was reserved); whether it split. A leaf
     that splits drops its detector: the split node gets a fresh one."""
@@ -246,7 +252,7 @@ def try_split(t, h, leaf: int, fp, ip) -> bool:  # type: ignore[no-untyped-def]
     return True
 
 
-@njit(cache=True)
+@borrowing
 def leaf_weight(t, hp) -> float:  # type: ignore[no-untyped-def]
     """A leaf's weight for one row: Poisson(1), or 1 when that is 0 (MOA, River)."""
     if hp[BOOTSTRAP] == 0.0:
@@ -255,7 +261,7 @@ def leaf_weight(t, hp) -> float:  # type: ignore[no-untyped-def]
     return float(k) if k > 0 else 1.0
 
 
-@njit(cache=True)
+@borrowing
 def learn_alternate(t, h, a: int, x, c: int, fp, ip, hp, lv, vote) -> bool:  # type: ignore[no-untyped-def]
     """Alternate leaf ``a`` learns ``x``: its vote's error feeds its detector,
     then it learns and may split; whether it split."""
@@ -265,7 +271,7 @@ def learn_alternate(t, h, a: int, x, c: int, fp, ip, hp, lv, vote) -> bool:  # t
     return wants_split(t, a, fp, ip) and try_split(t, h, a, fp, ip)
 
 
-@njit(cache=True)
+@borrowing
 def learn(t, h, x, c: int, leaf: int, mc: int, nb: int, pred: int, fp, ip, hp, lv, vote) -> None:  # type: ignore[no-untyped-def]
     """Learn row ``x`` (class ``c``) whose main leaf is ``leaf``, where the
     tree predicted ``pred`` (with the leaf's two predictors at ``mc``, ``nb``).
@@ -313,7 +319,7 @@ def learn(t, h, x, c: int, leaf: int, mc: int, nb: int, pred: int, fp, ip, hp, l
         try_split(t, h, n, fp, ip)
 
 
-@njit(cache=True)
+@borrowing
 def route_step(t, n: int, v: float) -> int:  # type: ignore[no-untyped-def]
     """The child of split node ``n`` that value ``v`` goes to (as :func:`route`)."""
     k = t.kind[n]
@@ -329,27 +335,41 @@ def route_step(t, n: int, v: float) -> int:  # type: ignore[no-untyped-def]
     return t.child_start[n] + b
 
 
-@njit(cache=True)
-def has_room(t, h, x, need, detectors: bool) -> bool:  # type: ignore[no-untyped-def]
-    """Whether the storage holds what learning ``x`` could need: an alternate and
-    a detector per split node of its path, two splits, and a slot for every
-    leaf (so the memory bound can reactivate any). ``need`` gets the nodes,
-    slots and detectors that takes."""
+@borrowing
+def widest_split(t) -> int:  # type: ignore[no-untyped-def]
+    """Most branches a split can have: 2, or the widest category block."""
+    widest = 2
+    for j in range(t.cat_width.shape[0]):
+        widest = max(widest, t.cat_width[j])
+    return widest
+
+
+@borrowing
+def room_leaf(t, h, x, need, detectors: bool, widest: int) -> int:  # type: ignore[no-untyped-def]
+    """The leaf ``x`` reaches when the storage holds what learning it could need
+    (see :func:`has_room`; ``widest`` as :func:`widest_split` says), else -1."""
     depth = 1
     n = 0
     while t.kind[n] != LEAF:
         j = t.feature[n]
         n = route_step(t, n, x[j] if j < x.shape[0] else np.nan)
         depth += 1
-    widest = 2
-    for j in range(t.cat_width.shape[0]):
-        widest = max(widest, t.cat_width[j])
     new = depth + 2 * widest
     c = t.counters
     need[0] = c[N_NODES] + new
     need[1] = c[S_USED] - c[N_FREE] + c[N_INACTIVE] + new
     need[2] = h.hc[D_USED] - h.hc[D_FREE] + 2 * depth + 1 if detectors else 0
-    return need[0] <= t.kind.shape[0] and need[1] <= t.free_slots.shape[0] and need[2] <= h.ast.shape[0]
+    fits = need[0] <= t.kind.shape[0] and need[1] <= t.free_slots.shape[0] and need[2] <= h.ast.shape[0]
+    return n if fits else -1
+
+
+@borrowing
+def has_room(t, h, x, need, detectors: bool) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the storage holds what learning ``x`` could need: an alternate and
+    a detector per split node of its path, two splits, and a slot for every
+    leaf (so the memory bound can reactivate any). ``need`` gets the nodes,
+    slots and detectors that takes."""
+    return room_leaf(t, h, x, need, detectors, widest_split(t)) >= 0
 
 
 @njit(cache=True)
@@ -362,17 +382,19 @@ def run(t, h, X_pred, X_learn, codes, out, predict: bool, same: bool, start: int
     lv = np.empty(k)
     own = np.empty(k)
     vote = np.empty(k)
+    widest = widest_split(t)  # category blocks do not grow inside a call
     for i in range(start, n):
         x = X_learn[i]
-        if not has_room(t, h, x, need, True):
+        leaf = room_leaf(t, h, x, need, True, widest)  # the leaf x reaches
+        if leaf < 0:
             return i
-        if predict:
-            leaf = route(t, X_pred[i])
-            mc, nb = leaf_votes(t, leaf, X_pred[i], fp, ip, lv, out[i], True)
         if predict and same:
+            mc, nb = leaf_votes(t, leaf, x, fp, ip, lv, out[i], True)
             pred = first_max(out[i])
         else:
-            leaf = route(t, x)
+            if predict:
+                leaf_p = route(t, X_pred[i])
+                leaf_votes(t, leaf_p, X_pred[i], fp, ip, lv, out[i], True)
             mc, nb = leaf_votes(t, leaf, x, fp, ip, lv, own, True)
             pred = first_max(own)
         if t.counters[K_SEEN] == 0:

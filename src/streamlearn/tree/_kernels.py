@@ -25,6 +25,22 @@ result does not depend on how a stream is cut into batches.
 
 Parameters travel in two small arrays: ``fp`` (floats) and ``ip`` (ints),
 indexed by the constants below.
+
+Reference counting: a numba function counts a reference to every array it
+receives (an atomic increment on entry and a decrement on exit, per array and
+per call; numba's pruning pass removes them only in simple control flow). With
+the 23 arrays of a :data:`~streamlearn.tree._nodes.Tree` that was about half
+of a Hoeffding adaptive tree's time per row. The per-row helpers below are
+therefore compiled with ``_nrt=False`` (no NRT, numba's runtime: the
+:data:`borrowing` decorator): they only read and write arrays their caller
+owns and never allocate, so the counts are not needed and the results are the
+same. A function compiled that way passes the setting on to the functions it
+calls that do not set it themselves, so the helpers that allocate and are
+called from such functions say ``_nrt=True`` (the :data:`allocating`
+decorator: ``take_slot``, ``draw_subspace``, ``attempt_split``,
+``enforce_memory``). An allocating helper without it fails to compile ("NRT
+required but not enabled") when a borrowing caller compiles it first: a loud
+error, never a wrong result.
 """
 
 from __future__ import annotations
@@ -61,6 +77,12 @@ from streamlearn.tree._splitters import (
     numeric_post,
 )
 
+#: ``njit`` for helpers that only borrow their caller's arrays: compiled without
+#: reference counting (see the module docs).
+borrowing = njit(cache=True, _nrt=False)  # type: ignore[call-overload]
+#: ``njit`` for helpers that allocate and are called from ``borrowing`` ones.
+allocating = njit(cache=True, _nrt=True)  # type: ignore[call-overload]
+
 # ``fp`` entries
 GRACE, DELTA, TAU, NB_THRESHOLD, MAX_BYTES, MIN_FRAC, N_FP = range(7)
 # ``ip`` entries
@@ -74,7 +96,7 @@ DONE, SPLIT, MEMORY = 0, 1, 2
 
 
 # -- routing and prediction ----------------------------------------------------------
-@njit(cache=True)
+@borrowing
 def route(t, x: np.ndarray) -> int:  # type: ignore[no-untyped-def]
     """The leaf a row reaches. A missing value (or a category a multiway split has
     no branch for) follows the node's ``missing_branch``."""
@@ -96,7 +118,7 @@ def route(t, x: np.ndarray) -> int:  # type: ignore[no-untyped-def]
     return n
 
 
-@njit(cache=True)
+@borrowing
 def node_weight(t, n: int) -> float:  # type: ignore[no-untyped-def]
     s = 0.0
     for c in range(t.class_counts.shape[1]):
@@ -104,7 +126,7 @@ def node_weight(t, n: int) -> float:  # type: ignore[no-untyped-def]
     return s
 
 
-@njit(cache=True)
+@borrowing
 def first_max(a: np.ndarray) -> int:
     """Index of the first largest entry (-1 for an empty array)."""
     best = -1
@@ -114,7 +136,7 @@ def first_max(a: np.ndarray) -> int:
     return best
 
 
-@njit(cache=True)
+@borrowing
 def nb_log_votes(t, s: int, n: int, x: np.ndarray, lv: np.ndarray) -> bool:  # type: ignore[no-untyped-def]
     """Naive Bayes log-scores ``log P(c) + sum_j log P(x_j | c)`` of leaf ``n`` (slot ``s``).
 
@@ -166,7 +188,7 @@ def nb_log_votes(t, s: int, n: int, x: np.ndarray, lv: np.ndarray) -> bool:  # t
     return False
 
 
-@njit(cache=True)
+@borrowing
 def softmax_into(lv: np.ndarray, out: np.ndarray) -> None:
     m = -np.inf
     for c in range(lv.shape[0]):
@@ -181,7 +203,7 @@ def softmax_into(lv: np.ndarray, out: np.ndarray) -> None:
         out[c] /= tot
 
 
-@njit(cache=True)
+@borrowing
 def leaf_votes(t, leaf: int, x: np.ndarray, fp, ip, lv, out, write: bool) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """The classes majority class and naive Bayes pick at ``leaf`` (-1: none),
     and, when ``write``, the predicted probabilities in ``out``.
@@ -221,7 +243,7 @@ def leaf_votes(t, leaf: int, x: np.ndarray, fp, ip, lv, out, write: bool) -> tup
 
 
 # -- learning -----------------------------------------------------------------------
-@njit(cache=True)
+@borrowing
 def learn_leaf(t, leaf: int, x: np.ndarray, c: int, w: float, mc: int, nb: int, ip) -> None:  # type: ignore[no-untyped-def]
     """Add row ``x`` of class ``c`` with weight ``w`` to the leaf: class weight, and at
     an active leaf the attribute statistics (missing values skipped) and the
@@ -268,7 +290,7 @@ def learn_leaf(t, leaf: int, x: np.ndarray, c: int, w: float, mc: int, nb: int, 
             gauss_update(ns, s, j, c, v, w)
 
 
-@njit(cache=True)
+@borrowing
 def wants_split(t, leaf: int, fp, ip) -> bool:  # type: ignore[no-untyped-def]
     if t.slot[leaf] < 0:
         return False
@@ -278,12 +300,12 @@ def wants_split(t, leaf: int, fp, ip) -> bool:  # type: ignore[no-untyped-def]
 
 
 # -- slots ----------------------------------------------------------------------------
-@njit(cache=True)
+@borrowing
 def slots_available(t) -> int:  # type: ignore[no-untyped-def]
     return t.counters[N_FREE] + t.num_stats.shape[0] - t.counters[S_USED]
 
 
-@njit(cache=True)
+@allocating
 def draw_subspace(t, s: int, m: int, d: int) -> None:  # type: ignore[no-untyped-def]
     """Let slot ``s`` observe ``m`` of the first ``d`` features, drawn uniformly
     without replacement (a partial Fisher-Yates shuffle on the tree's
@@ -300,7 +322,7 @@ def draw_subspace(t, s: int, m: int, d: int) -> None:  # type: ignore[no-untyped
         t.disabled[s, order[r]] = False
 
 
-@njit(cache=True)
+@allocating
 def take_slot(t, ip) -> int:  # type: ignore[no-untyped-def]
     """A zeroed statistics slot (recycled first), observing a random feature
     subset when ``ip[SUBSPACE] > 0``."""
@@ -320,13 +342,13 @@ def take_slot(t, ip) -> int:  # type: ignore[no-untyped-def]
     return s
 
 
-@njit(cache=True)
+@borrowing
 def give_slot(t, s: int) -> None:  # type: ignore[no-untyped-def]
     t.free_slots[t.counters[N_FREE]] = s
     t.counters[N_FREE] += 1
 
 
-@njit(cache=True)
+@borrowing
 def disable_attribute(t, s: int, j: int) -> None:  # type: ignore[no-untyped-def]
     t.disabled[s, j] = True
     t.num_stats[s, j] = 0.0
@@ -403,7 +425,7 @@ def split_dists(t, s: int, j: int, kind: int, val: float, m_children: int) -> np
     return dists
 
 
-@njit(cache=True)
+@allocating
 def attempt_split(t, leaf: int, fp, ip) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     """Look for the best split of an active leaf and split when the Hoeffding
     bound (or the tie threshold) allows.
@@ -513,7 +535,7 @@ def size_estimate(t, n_active: int, n_inactive: int, n_internal: int) -> float: 
     return (n_internal + n_inactive) * node + n_active * active
 
 
-@njit(cache=True)
+@allocating
 def enforce_memory(t, fp, ip) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """Keep the estimated size under ``max_size`` (MOA's tracker limit).
 
@@ -604,7 +626,7 @@ def learn_row(t, leaf: int, x: np.ndarray, c: int, w: float, mc: int, nb: int, p
     return after_learning(t, x, phase, fp, ip)
 
 
-@njit(cache=True)
+@borrowing
 def learn_votes(t, leaf: int, x: np.ndarray, fp, ip, lv, scratch) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """What ``learn_row`` needs of the leaf's predictors before learning ``x``:
     the classes majority class and naive Bayes pick (only ``"nba"`` uses them)."""
