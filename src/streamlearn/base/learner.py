@@ -225,6 +225,11 @@ class Classifier(Learner):
             if v in labels:
                 return np.array([labels.index(v)], dtype=np.int64)
         index = {v: i for i, v in enumerate(labels)}
+        if y.dtype.kind == "O" and labels:  # strings etc.: one dict pass when every label is known
+            try:
+                return np.fromiter(map(index.__getitem__, y.tolist()), np.int64, len(y))
+            except (KeyError, TypeError):
+                pass  # a new class (or an odd value): the general path below
         try:
             uniq, first, inverse = np.unique(y, return_index=True, return_inverse=True)
         except TypeError:  # labels of mixed types cannot be sorted: code them one by one
