@@ -100,30 +100,21 @@ CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
     "holt_winters": ("holt_winters", {"alpha": 0.5, "beta": None, "gamma": 0.1, "season": DAILY}),
     "holt_winters_trend": ("holt_winters", {"alpha": 0.5, "beta": 0.01, "gamma": 0.1, "season": DAILY}),
     # online recurrent forecasters: the last 24 slots in, the next H out (direct multi-step)
-    "lstm": (
-        "rnn_forecaster",
-        {
-            "cell": "lstm",
-            "hidden": 32,
-            "window": 24,
-            "horizon": HORIZON,
-            "batch_size": 16,
-            "dtype": "float32",
-            "seed": 1,
-        },
-    ),
-    "gru": (
-        "rnn_forecaster",
-        {
-            "cell": "gru",
-            "hidden": 32,
-            "window": 24,
-            "horizon": HORIZON,
-            "batch_size": 16,
-            "dtype": "float32",
-            "seed": 1,
-        },
-    ),
+    **{
+        cell: (
+            "rnn_forecaster",
+            {
+                "cell": cell,
+                "hidden": 32,
+                "window": 24,
+                "horizon": HORIZON,
+                "batch_size": 16,
+                "dtype": "float32",
+                "seed": 1,
+            },
+        )
+        for cell in ("lstm", "gru")
+    },
 }
 # Which streamlearn configuration each River model is compared with.
 PEER_PAIRS = {"river_holt_winters": "holt_winters_trend", "river_snarimax": "holt_winters"}
