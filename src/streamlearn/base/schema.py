@@ -215,9 +215,12 @@ class Schema:
             out = np.array(X, dtype=np.float64, order="C", copy=True)
             self._finite(out)
             return out
-        out = np.full((X.shape[0], self.width), NAN)
-        if len(plan.num_src):
-            out[:, plan.num_dst] = X[:, plan.num_src]
+        if plan.in_place and self.width == source.width:  # same positions: copy, then recode
+            out = np.array(X, dtype=np.float64, order="C", copy=True)
+        else:
+            out = np.full((X.shape[0], self.width), NAN)
+            if len(plan.num_src):
+                out[:, plan.num_dst] = X[:, plan.num_src]
         for j_src, j in plan.cat:
             out[:, j] = self._translate(j, np.asarray(X[:, j_src], dtype=np.float64), source, j_src, plan)
         for j_src, j in plan.mixed:
@@ -250,6 +253,7 @@ class Schema:
         plan.num_src = np.array(num_src, dtype=np.intp)
         plan.num_dst = np.array(num_dst, dtype=np.intp)
         plan.identity = not plan.cat and not plan.mixed and num_dst == list(range(source.width))
+        plan.in_place = all(source.names[k] == self.names[k] for k in range(min(source.width, self.width)))
         if len(self._plans) >= 16:
             self._plans.clear()
         self._plans[id(source)] = plan
@@ -321,6 +325,7 @@ class _AlignPlan:
         self.cat: list[tuple[int, int]] = []
         self.mixed: list[tuple[int, int]] = []
         self.identity = False
+        self.in_place = False  # every source column lands at its own position (then copy and recode)
         self.remaps: dict[int, np.ndarray] = {}
 
 
