@@ -13,7 +13,6 @@ from streamlearn.base.registry import register
 from streamlearn.tree import _export
 from streamlearn.tree import _hat_kernels as H
 from streamlearn.tree import _hatr_kernels as HR
-from streamlearn.tree import _regression_kernels as R
 from streamlearn.tree._nodes import LAYOUT
 from streamlearn.tree._reshaping import DETECTOR_LAYOUT, ReshapingStore
 from streamlearn.tree.hoeffding_tree_regressor import REGRESSION_LAYOUT, RegressionTreeStore
@@ -173,34 +172,6 @@ class HoeffdingAdaptiveTreeRegressor(ReshapingStore, RegressionTreeStore, Regres
             self._make_room(need)
             start = row
 
-    # -- Regressor hooks -----------------------------------------------------------------
-    def _learn(self, X: np.ndarray, y: np.ndarray) -> None:
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        self._prepare(X, None)
-        self._drive(X, X, np.ascontiguousarray(y, dtype=np.float64), None)
-
-    def _predict(self, X: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(X))
-        if not self._built or not len(X):
-            return out
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        self._fit_features(X.shape[1])
-        fp, ip = self._rparams()
-        R.predict(self._rtree(self._is_cat()), X, out, fp, ip)
-        return out
-
-    def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray) -> np.ndarray:
-        same = X_pred is X_learn
-        X_learn = np.ascontiguousarray(X_learn, dtype=np.float64)
-        X_pred = X_learn if same else np.ascontiguousarray(X_pred, dtype=np.float64)
-        self._prepare(X_learn, None)
-        if X_pred.shape[1] < X_learn.shape[1]:
-            X_pred = np.hstack([X_pred, np.full((len(X_pred), X_learn.shape[1] - X_pred.shape[1]), np.nan)])
-        out = np.zeros(len(X_learn))
-        if len(X_learn):
-            self._drive(X_pred, X_learn, np.ascontiguousarray(y, dtype=np.float64), out)
-        return out
-
     # -- inspection ---------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """The main tree's size (as the regressor's ``summary``) and the alternates'
@@ -214,11 +185,3 @@ class HoeffdingAdaptiveTreeRegressor(ReshapingStore, RegressionTreeStore, Regres
         s["n_pruned"] = int(hc[H.N_PRUNED])
         s["n_replaced"] = int(hc[H.N_REPLACED])
         return s
-
-    def to_text(self) -> str:
-        """The main tree as indented text (alternates are not shown)."""
-        return _export.to_text(self)
-
-    def to_dot(self) -> str:
-        """The main tree in Graphviz dot format."""
-        return _export.to_dot(self)

@@ -91,6 +91,53 @@ class RegressionTreeStore(TreeLearner):
         state = "" if self.slot_[n] >= 0 else " (inactive)"
         return f"y = {_export._fmt(mean)} (sd {_export._fmt(sd)}, weight {_export._fmt(w)}){state}"
 
+    # -- Regressor hooks (both regression trees) ------------------------------------------
+    def _drive(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray, out: np.ndarray | None) -> None:
+        """Run the tree's compiled loop over the rows (predicting into ``out`` when given)."""
+        raise NotImplementedError
+
+    def _learn(self, X: np.ndarray, y: np.ndarray) -> None:
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        self._prepare(X, None)
+        self._drive(X, X, np.ascontiguousarray(y, dtype=np.float64), None)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(X))
+        if not self._built or not len(X):
+            return out
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        self._fit_features(X.shape[1])
+        fp, ip = self._rparams()
+        R.predict(self._rtree(self._is_cat()), X, out, fp, ip)
+        return out
+
+    def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray) -> np.ndarray:
+        same = X_pred is X_learn
+        X_learn = np.ascontiguousarray(X_learn, dtype=np.float64)
+        X_pred = X_learn if same else np.ascontiguousarray(X_pred, dtype=np.float64)
+        self._prepare(X_learn, None)
+        if X_pred.shape[1] < X_learn.shape[1]:
+            X_pred = np.hstack([X_pred, np.full((len(X_pred), X_learn.shape[1] - X_pred.shape[1]), np.nan)])
+        out = np.zeros(len(X_learn))
+        if len(X_learn):
+            self._drive(X_pred, X_learn, np.ascontiguousarray(y, dtype=np.float64), out)
+        return out
+
+    # -- inspection ---------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """Size of the tree: ``depth``, ``n_nodes``, ``n_leaves``, ``n_active_leaves``,
+        ``n_inactive_leaves``, ``bytes`` (arrays held) and ``estimated_bytes``
+        (the statistics in use)."""
+        return _export.summary(self)
+
+    def to_text(self) -> str:
+        """The tree as indented text; leaves show their mean, spread and weight."""
+        return _export.to_text(self)
+
+    def to_dot(self) -> str:
+        """The tree in Graphviz dot format."""
+        return _export.to_dot(self)
+
 
 @register()
 class HoeffdingTreeRegressor(RegressionTreeStore, Regressor):
@@ -223,46 +270,3 @@ class HoeffdingTreeRegressor(RegressionTreeStore, Regressor):
                 return
             self._reserve(int(nodes), int(slots))
             start = row
-
-    # -- Regressor hooks -----------------------------------------------------------------
-    def _learn(self, X: np.ndarray, y: np.ndarray) -> None:
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        self._prepare(X, None)
-        self._drive(X, X, np.ascontiguousarray(y, dtype=np.float64), None)
-
-    def _predict(self, X: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(X))
-        if not self._built or not len(X):
-            return out
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        self._fit_features(X.shape[1])
-        fp, ip = self._rparams()
-        R.predict(self._rtree(self._is_cat()), X, out, fp, ip)
-        return out
-
-    def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray) -> np.ndarray:
-        same = X_pred is X_learn
-        X_learn = np.ascontiguousarray(X_learn, dtype=np.float64)
-        X_pred = X_learn if same else np.ascontiguousarray(X_pred, dtype=np.float64)
-        self._prepare(X_learn, None)
-        if X_pred.shape[1] < X_learn.shape[1]:
-            X_pred = np.hstack([X_pred, np.full((len(X_pred), X_learn.shape[1] - X_pred.shape[1]), np.nan)])
-        out = np.zeros(len(X_learn))
-        if len(X_learn):
-            self._drive(X_pred, X_learn, np.ascontiguousarray(y, dtype=np.float64), out)
-        return out
-
-    # -- inspection ---------------------------------------------------------------------
-    def summary(self) -> dict[str, Any]:
-        """Size of the tree: ``depth``, ``n_nodes``, ``n_leaves``, ``n_active_leaves``,
-        ``n_inactive_leaves``, ``bytes`` (arrays held) and ``estimated_bytes``
-        (the statistics in use)."""
-        return _export.summary(self)
-
-    def to_text(self) -> str:
-        """The tree as indented text; leaves show their mean, spread and weight."""
-        return _export.to_text(self)
-
-    def to_dot(self) -> str:
-        """The tree in Graphviz dot format."""
-        return _export.to_dot(self)
