@@ -15,14 +15,14 @@ from streamlearn.tree import _hat_kernels as H
 from streamlearn.tree import _hatr_kernels as HR
 from streamlearn.tree._nodes import LAYOUT
 from streamlearn.tree._reshaping import DETECTOR_LAYOUT, ReshapingStore
-from streamlearn.tree.hoeffding_tree_regressor import REGRESSION_LAYOUT, RegressionTreeStore
+from streamlearn.tree.hoeffding_tree_regressor import REGRESSION_LAYOUT, RegressionTree
 
 #: The regressor's arrays plus the adaptive tree's (alternates, detectors, counters).
 _LAYOUT = {**REGRESSION_LAYOUT, **{k: v for k, v in DETECTOR_LAYOUT.items() if k not in LAYOUT}}
 
 
 @register()
-class HoeffdingAdaptiveTreeRegressor(ReshapingStore, RegressionTreeStore, Regressor):
+class HoeffdingAdaptiveTreeRegressor(ReshapingStore, RegressionTree, Regressor):
     """Hoeffding adaptive tree regressor: a Hoeffding tree regressor whose split
     nodes watch their error with ADWIN and grow alternates where it rises
     (Bifet and Gavaldà, 2009; River's ``HoeffdingAdaptiveTreeRegressor``).

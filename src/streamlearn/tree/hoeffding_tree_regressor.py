@@ -91,7 +91,11 @@ class RegressionTreeStore(TreeLearner):
         state = "" if self.slot_[n] >= 0 else " (inactive)"
         return f"y = {_export._fmt(mean)} (sd {_export._fmt(sd)}, weight {_export._fmt(w)}){state}"
 
-    # -- Regressor hooks (both regression trees) ------------------------------------------
+
+class RegressionTree(RegressionTreeStore):
+    """Mixin: the Regressor hooks and inspection shared by the two regression trees
+    (each supplies ``_drive``, its compiled loop)."""
+
     def _drive(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray, out: np.ndarray | None) -> None:
         """Run the tree's compiled loop over the rows (predicting into ``out`` when given)."""
         raise NotImplementedError
@@ -140,7 +144,7 @@ class RegressionTreeStore(TreeLearner):
 
 
 @register()
-class HoeffdingTreeRegressor(RegressionTreeStore, Regressor):
+class HoeffdingTreeRegressor(RegressionTree, Regressor):
     """Hoeffding tree regressor: an incremental regression tree that splits by
     variance reduction, with linear models at its leaves (FIMT-DD's ideas,
     Ikonomovska et al. 2011; River's ``HoeffdingTreeRegressor``).
