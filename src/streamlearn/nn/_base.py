@@ -517,13 +517,17 @@ class TorchLearner(Examples, Learner):
         x = self._tensor(E) if isinstance(E, np.ndarray) else E
         if self._mode_free:
             with torch.no_grad():
-                return net(x)
+                return self._call(net, x)
         net.eval()
         try:
             with torch.no_grad():
-                return net(x)
+                return self._call(net, x)
         finally:
             net.train()
+
+    def _call(self, net: Any, x: Any) -> Any:
+        """The module's raw outputs for the engine (tasks may add what their loss needs)."""
+        return net(x)
 
     def _lr_factor(self, t: int) -> float:
         kind = self.lr_schedule
@@ -599,7 +603,7 @@ class TorchLearner(Examples, Learner):
         try:
             for epoch in range(self.epochs):
                 xin = self._corrupt(xb)
-                out = net(xin)
+                out = self._call(net, xin)
                 if epoch == 0 and want_out:
                     first = out.detach()[: len(E)]
                 loss = self._loss(out, xb, tb)

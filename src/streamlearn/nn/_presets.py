@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streamlearn.base.params import Interval, OneOf, Rule, Satisfies
+from streamlearn.base.params import NONE, Interval, OneOf, Rule, Satisfies
 
 ACTIVATIONS = ("relu", "tanh", "gelu", "sigmoid", "leaky_relu", "elu")
 
@@ -32,7 +32,13 @@ MLP_RULES: dict[str, Rule] = {
     "activation": ACTIVATION,
     "dropout": DROPOUT,
 }
-RNN_RULES: dict[str, Rule] = {"cell": CELL, "hidden": POSITIVE, "n_layers": POSITIVE, "dropout": DROPOUT}
+RNN_RULES: dict[str, Rule] = {
+    "cell": CELL,
+    "hidden": POSITIVE,
+    "n_layers": POSITIVE,
+    "dropout": DROPOUT,
+    "bptt": NONE | POSITIVE,
+}
 
 
 def hidden_value(v: Any) -> Any:

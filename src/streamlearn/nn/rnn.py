@@ -20,10 +20,19 @@ n_layers
     Stacked recurrent layers.
 dropout
     Dropout between stacked layers.
+bptt
+    Truncated backpropagation through time: learn through the last ``bptt`` records of each
+    window only (they all set the state). ``None``: the whole window; ``4`` learns about twice
+    as fast over a window of 16.
 window
     Records (observations) per window.
 key
     Classifier and regressor: a column selecting one window per key value.
+readout
+    Classifier: the step size of a per-record linear readout of the state and the record
+    (see :mod:`streamlearn.nn._readout`): the network learns per micro-batch, the readout after
+    every record, so predictions follow an autocorrelated stream between updates. ``None``: no
+    readout (the network's head alone).
 horizon
     Forecaster: steps forecast at once (longer forecasts are recursive).
 loss, optimizer, lr, optimizer_params, batch_size, epochs, replay_size, replay_batch, lr_schedule,
@@ -62,6 +71,7 @@ from streamlearn.base.params import BOOL, Interval, Rule
 from streamlearn.base.registry import register
 from streamlearn.nn._base import ENGINE_RULES, WINDOW_RULES, loss_rule
 from streamlearn.nn._presets import RNN_RULES, available
+from streamlearn.nn._readout import READOUT_RULES, ReadoutClassifier
 from streamlearn.nn.classifier import _ClassifierEngine
 from streamlearn.nn.forecaster import FORECASTER_RULES, _ForecasterEngine
 from streamlearn.nn.regressor import REGRESSION_LOSSES, _RegressorEngine
@@ -75,17 +85,19 @@ def _rnn_spec(self: Any) -> tuple[Any, dict[str, Any]]:
         "hidden": self.hidden,
         "n_layers": self.n_layers,
         "dropout": self.dropout,
+        "bptt": self.bptt,
     }
 
 
 @register()
-class RNNClassifier(_ClassifierEngine):
+class RNNClassifier(ReadoutClassifier, _ClassifierEngine):
     """LSTM/GRU classifier over a sliding window; see the module docstring."""
 
     _param_rules: ClassVar[dict[str, Rule]] = {
         **ENGINE_RULES,
         **RNN_RULES,
         **_WINDOW,
+        **READOUT_RULES,
         "loss": loss_rule(("cross_entropy",)),
     }
     _module_spec = _rnn_spec
@@ -96,8 +108,10 @@ class RNNClassifier(_ClassifierEngine):
         hidden: int = 32,
         n_layers: int = 1,
         dropout: float = 0.0,
+        bptt: int | None = None,
         window: int = 16,
         key: Any = None,
+        readout: float | None = 0.3,
         loss: Any = None,
         optimizer: Any = "adam",
         lr: float | None = None,
@@ -130,6 +144,7 @@ class RNNClassifier(_ClassifierEngine):
             "replay_size": 8,
             "seed": 2,
         }
+        yield {"hidden": 3, "window": 4, "batch_size": 4, "bptt": 2, "readout": None, "seed": 3}
 
 
 @register()
@@ -151,6 +166,7 @@ class RNNRegressor(_RegressorEngine):
         hidden: int = 32,
         n_layers: int = 1,
         dropout: float = 0.0,
+        bptt: int | None = None,
         window: int = 16,
         key: Any = None,
         loss: Any = None,
@@ -193,6 +209,7 @@ class RNNForecaster(_ForecasterEngine):
         hidden: int = 32,
         n_layers: int = 1,
         dropout: float = 0.0,
+        bptt: int | None = None,
         window: int = 16,
         horizon: int = 1,
         loss: Any = None,
