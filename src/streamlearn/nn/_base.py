@@ -714,19 +714,19 @@ class TorchLearner(Examples, Learner):
                     self._decode(raw, El[i:j], out, i, j, k_before)
                 pend_X = pend_y = None
             else:
-                if m:
-                    pend_X = np.concatenate([pend_X, El[i:j]])  # type: ignore[list-item]
-                    pend_y = np.concatenate([pend_y, T[i:j]])  # type: ignore[list-item]
-                else:
-                    pend_X, pend_y = El[i:j].copy(), T[i:j].copy()
+                pend_X, pend_y = _appended(pend_X, El[i:j]), _appended(pend_y, T[i:j])
             i = j
+        self._keep_pending(pend_X, pend_y)
+        self._end()
+        return out
+
+    def _keep_pending(self, pend_X: np.ndarray | None, pend_y: np.ndarray | None) -> None:
+        """Store the examples waiting for a full micro-batch (none: forget the buffer)."""
         if pend_X is None:
             self.__dict__.pop("pending_X_", None)
             self.__dict__.pop("pending_y_", None)
         else:
             self.pending_X_, self.pending_y_ = pend_X, pend_y
-        self._end()
-        return out
 
     # -- the compiled per-record path ---------------------------------------------------
     def _compiled_plan(self) -> _compiled.Plan | None:
@@ -877,6 +877,11 @@ class TorchLearner(Examples, Learner):
             "lr_schedule": "exponential",
             "clip_grad_norm": 1.0,
         }
+
+
+def _appended(buffer: np.ndarray | None, rows: np.ndarray) -> np.ndarray:
+    """``rows`` after the buffer's (a copy of ``rows`` when there is no buffer)."""
+    return rows.copy() if buffer is None else np.concatenate([buffer, rows])
 
 
 def _pad(torch: Any, old: Any, shape: tuple[int, ...]) -> Any:

@@ -40,6 +40,7 @@ import numpy as np
 
 from streamlearn.base.errors import InvalidParameterError
 from streamlearn.base.params import NONE, Interval, Rule
+from streamlearn.nn._base import _appended
 from streamlearn.nn._readout_kernel import readout_run
 
 #: The ``readout`` parameter: the step size of the per-record readout, or None (no readout).
@@ -203,8 +204,8 @@ class ReadoutClassifier:
             self._ctx = ctx
             try:
                 if full:
-                    Eb = El[i:j] if not m else np.concatenate([pend_X, El[i:j]])  # type: ignore[list-item]
-                    Tb = T[i:j] if not m else np.concatenate([pend_y, T[i:j]])  # type: ignore[list-item]
+                    Eb = El[i:j] if not m else _appended(pend_X, El[i:j])
+                    Tb = T[i:j] if not m else _appended(pend_y, T[i:j])
                     self._step(Eb, Tb, j, want_out=False)  # type: ignore[attr-defined]
                 else:
                     ctx["m"] = 0
@@ -215,14 +216,9 @@ class ReadoutClassifier:
             if full:
                 pend_X = pend_y = None
             else:
-                pend_X = El[i:j].copy() if not m else np.concatenate([pend_X, El[i:j]])  # type: ignore[list-item]
-                pend_y = T[i:j].copy() if not m else np.concatenate([pend_y, T[i:j]])  # type: ignore[list-item]
+                pend_X, pend_y = _appended(pend_X, El[i:j]), _appended(pend_y, T[i:j])
             i = j
-        if pend_X is None:
-            self.__dict__.pop("pending_X_", None)
-            self.__dict__.pop("pending_y_", None)
-        else:
-            self.pending_X_, self.pending_y_ = pend_X, pend_y
+        self._keep_pending(pend_X, pend_y)  # type: ignore[attr-defined]
         self._end()  # type: ignore[attr-defined]
         return out
 
