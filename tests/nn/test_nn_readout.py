@@ -43,24 +43,36 @@ def test_each_record_is_predicted_with_the_readout_before_its_own_step():
         np.testing.assert_allclose(P[k], expected[0], atol=1e-13)
 
 
-def test_one_readout_step_is_normalised_lms_on_the_cross_entropy():
+def test_one_readout_step_is_normalised_lms_plus_adagrad_on_the_cross_entropy():
     X, y = regimes(40, seed=2)
-    model = RNNClassifier(hidden=3, window=2, batch_size=1000, readout=0.5, seed=3)  # no update of the module
-    model.learn_many(X[:39], y[:39])
-    W0, b0 = model.readout_W_.copy(), model.readout_b_.copy()
+    model = RNNClassifier(hidden=3, window=2, batch_size=1000, readout=0.5, readout_slow=0.1, seed=3)
+    model.learn_many(X[:39], y[:39])  # no update of the module: its micro-batch is not full
+    before = {k: getattr(model, k).copy() for k in ("readout_W_", "readout_b_", "readout_V_", "readout_c_")}
+    GV, Gc = model.readout_GV_.copy(), model.readout_Gc_.copy()
     x = X[39:40]
-    E = model._pred_examples(x)
-    raw = model._forward(E).numpy()
+    raw = model._forward(model._pred_examples(x)).numpy()
     S, h = raw[0, :2], raw[0, 2:]
     F = np.concatenate([h, x[0]])
-    z = S + W0 @ F + b0
-    p = np.exp(z - z.max())
-    p /= p.sum()
-    p[model.classes_.index(y[39])] -= 1.0
+    W, b, V, c = before.values()
+    z = S + (W + V) @ F + b + c
+    g = np.exp(z - z.max())
+    g /= g.sum()
+    g[model.classes_.index(y[39])] -= 1.0
     model.learn_many(x, y[39:])
+    G = np.outer(g, F)
     r = 0.5 / (1.0 + F @ F)
-    np.testing.assert_allclose(model.readout_W_, W0 - r * np.outer(p, F), atol=1e-14)
-    np.testing.assert_allclose(model.readout_b_, b0 - r * p, atol=1e-14)
+    np.testing.assert_allclose(model.readout_W_, W - r * G, atol=1e-14)
+    np.testing.assert_allclose(model.readout_b_, b - r * g, atol=1e-14)
+    np.testing.assert_allclose(model.readout_GV_, GV + G**2, atol=1e-14)
+    np.testing.assert_allclose(model.readout_V_, V - 0.1 * G / (np.sqrt(GV + G**2) + 1e-8), atol=1e-12)
+    np.testing.assert_allclose(model.readout_c_, c - 0.1 * g / (np.sqrt(Gc + g**2) + 1e-8), atol=1e-12)
+
+
+def test_the_slow_part_can_be_turned_off():
+    X, y = regimes(200, seed=8)
+    model = RNNClassifier(hidden=3, window=2, batch_size=16, readout_slow=0.0, seed=1).learn_many(X, y)
+    assert not model.readout_V_.any() and not model.readout_c_.any()
+    assert model.readout_W_.any()
 
 
 def test_without_readout_the_classifier_is_the_plain_recurrent_network():
@@ -121,6 +133,8 @@ def test_bad_readout_values_are_refused():
     for bad in (0.0, -1.0, "fast"):
         with pytest.raises(InvalidParameterError, match="readout"):
             RNNClassifier(readout=bad)
+    with pytest.raises(InvalidParameterError, match="readout_slow"):
+        RNNClassifier(readout_slow=-0.1)
     with pytest.raises(InvalidParameterError, match="bptt"):
         RNNClassifier(bptt=0)
 

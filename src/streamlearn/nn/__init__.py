@@ -58,12 +58,13 @@ Semantics (every learner)
   learned records ending at the record (zero rows before the stream
   starts); with ``key`` one window per value of the key column.
 * **Two time scales (recurrent classifier).** :class:`RNNClassifier` adds by
-  default a per-record *readout* (``readout=0.3``): a linear map of the
-  network's state and the record's features whose scores add to the
-  network's, updated after every record by a normalised LMS step, while the
+  default a per-record *readout*: a linear map of the network's state and
+  the record's features whose scores add to the network's, updated after
+  every record (a normalised LMS part that tracks drift, ``readout=0.3``,
+  and an AdaGrad part that converges, ``readout_slow=0.1``), while the
   network learns per micro-batch (:mod:`streamlearn.nn._readout`). Large
-  micro-batches then keep their speed without lagging an autocorrelated
-  stream (Elec2: 88.8% at ``batch_size=256`` against 76.5% without it).
+  micro-batches then keep their speed without lagging the stream (Elec2:
+  89% at ``batch_size=256`` against 76.5% without it).
   ``bptt=k`` backpropagates through the last ``k`` records of each window
   only (truncated BPTT; the forward pass still reads the whole window).
 * **Growth.** A new input column (feature-incremental learning) widens the

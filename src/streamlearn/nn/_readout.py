@@ -5,30 +5,36 @@ A network updated once per micro-batch of ``batch_size`` records is fast
 stream (prices, traffic) the weights are up to a batch behind the records
 they score. The readout closes that gap. The scores of a record are
 
-    scores = head(h) + W [h, x] + b
+    scores = head(h) + (W + V) [h, x] + b + c
 
 where ``h`` is the network's representation of the example (an LSTM's state
 after the window), ``head`` the network's own linear layer and ``x`` the
 record's features. The network (``head`` included) learns per micro-batch,
-with the readout ``(W, b)`` held fixed in its loss; the readout learns after
-*every* record, by one normalised least-mean-squares step on the
-cross-entropy (Nagumo & Noda's normalised LMS, applied to the softmax
-gradient)::
+with the readout held fixed in its loss; the readout learns after *every*
+record, from the gradient ``G = (p - onehot(y)) [h, x]^T`` of the
+cross-entropy, in two parts:
 
-    W -= readout * (p - onehot(y)) [h, x]^T / (1 + |[h, x]|^2)
+- a tracking part ``(W, b)``, one normalised least-mean-squares step
+  (Nagumo & Noda's normalised LMS, applied to the softmax gradient)
+  ``W -= readout * G / (1 + |[h, x]|^2)``: the step does not depend on the
+  scale or the width of the features and does not shrink, so it follows
+  drift (one default, ``readout=0.3``, for 10 or 150 inputs);
+- a slow part ``(V, c)``, one AdaGrad step per coordinate
+  ``V -= readout_slow * G / sqrt(sum of G^2 so far)``: its steps shrink as
+  evidence accumulates and stay large for rare inputs (a category seen a few
+  times), so it converges where the stream is stationary (``readout_slow=0.1``).
 
-Normalising by the squared norm of the input makes the step size
-independent of the scale and the width of the features (one default,
-``readout=0.3``, for 10 or 150 inputs). Each record is still predicted
-before it is learned: with the network's weights before its micro-batch
-and the readout's before its own step. The readout starts at zero, so at
-first the scores are the network's.
+Each record is still predicted before it is learned: with the network's
+weights before its micro-batch and the readout's before its own step. The
+readout starts at zero, so at first the scores are the network's.
 
 References
 ----------
 B. Widrow, M. E. Hoff (1960). Adaptive switching circuits. IRE WESCON (the LMS rule).
 J. Nagumo, A. Noda (1967). A learning method for system identification. IEEE Trans.
 Automatic Control 12(3) (the normalised step).
+J. Duchi, E. Hazan, Y. Singer (2011). Adaptive subgradient methods for online learning and
+stochastic optimization. JMLR 12 (AdaGrad).
 """
 
 from __future__ import annotations
@@ -43,8 +49,13 @@ from streamlearn.base.params import NONE, Interval, Rule
 from streamlearn.nn._base import _appended
 from streamlearn.nn._readout_kernel import readout_run
 
-#: The ``readout`` parameter: the step size of the per-record readout, or None (no readout).
-READOUT_RULES: dict[str, Rule] = {"readout": NONE | Interval(float, 0, None, open_low=True)}
+#: ``readout``: the tracking part's step (None: no readout); ``readout_slow``: the slow part's rate.
+READOUT_RULES: dict[str, Rule] = {
+    "readout": NONE | Interval(float, 0, None, open_low=True),
+    "readout_slow": Interval(float, 0, None),
+}
+#: The readout's learned arrays: (tracking weights, bias), (slow weights, bias), AdaGrad's sums.
+_PARTS = ("readout_W_", "readout_b_", "readout_V_", "readout_c_", "readout_GV_", "readout_Gc_")
 
 _NO_ROWS = np.zeros((1, 1))
 
@@ -54,8 +65,11 @@ class ReadoutClassifier:
     (a mixin placed before the classifier engine); ``readout=None`` leaves the engine as it is."""
 
     readout: float | None
+    readout_slow: float
     readout_W_: np.ndarray
     readout_b_: np.ndarray
+    readout_V_: np.ndarray
+    readout_c_: np.ndarray
     n_outputs_: int
     n_features_: int
     n_classes_: int
@@ -103,22 +117,23 @@ class ReadoutClassifier:
 
     def _ensure_readout(self, net: Any) -> None:
         """Create the readout (zeros) or widen it to the module's outputs and the inputs."""
-        shape = (self.n_outputs_, int(net.head.in_features) + self.n_features_)
-        W = getattr(self, "readout_W_", None)
-        if W is None:
-            self.readout_W_, self.readout_b_ = np.zeros(shape), np.zeros(shape[0])
-        elif W.shape != shape or not W.flags.writeable:
-            rows, cols = shape[0] - W.shape[0], shape[1] - W.shape[1]
-            self.readout_W_ = np.pad(np.asarray(W, dtype=np.float64), ((0, rows), (0, cols)))
-            self.readout_b_ = np.pad(np.asarray(self.readout_b_, dtype=np.float64), (0, rows))
+        k, m = self.n_outputs_, int(net.head.in_features) + self.n_features_
+        for name in _PARTS:
+            a = getattr(self, name, None)
+            shape = (k, m) if name.endswith(("W_", "V_")) else (k,)
+            if a is None:
+                setattr(self, name, np.zeros(shape))
+            elif a.shape != shape or not a.flags.writeable:
+                pad = [(0, want - have) for want, have in zip(shape, a.shape)]
+                setattr(self, name, np.pad(np.asarray(a, dtype=np.float64), pad))
 
     def _readout_scores(self, raw: Any, E: Any) -> Any:
         """The readout's scores for a batch of module outputs (torch, readout fixed)."""
         torch = self._torch
         K = self.n_outputs_
         F = torch.cat([raw[:, K:], self._last(E)], 1)
-        W = torch.from_numpy(self.readout_W_).to(device=raw.device, dtype=raw.dtype)
-        b = torch.from_numpy(self.readout_b_).to(device=raw.device, dtype=raw.dtype)
+        W = torch.from_numpy(self.readout_W_ + self.readout_V_).to(device=raw.device, dtype=raw.dtype)
+        b = torch.from_numpy(self.readout_b_ + self.readout_c_).to(device=raw.device, dtype=raw.dtype)
         return torch.addmm(b, F, W.T)
 
     def _loss(self, out: Any, xb: Any, tb: Any) -> Any:
@@ -145,6 +160,7 @@ class ReadoutClassifier:
         same = raw_p is None
         Sp, Fp = (Sl, Fl) if same else split(raw_p, ctx["Ep"])  # Ep: the predicted records
         P = ctx["out"]
+        W, b, V, c, GV, Gc = (getattr(self, name) for name in _PARTS)
         bad = readout_run(
             Sp,
             Fp,
@@ -152,9 +168,14 @@ class ReadoutClassifier:
             Fl,
             np.ascontiguousarray(ctx["T"], dtype=np.int64),
             ctx["k0"],
-            self.readout_W_,
-            self.readout_b_,
+            W,
+            b,
+            V,
+            c,
+            GV,
+            Gc,
             float(self.readout),  # type: ignore[arg-type]
+            float(self.readout_slow),
             P is not None,
             ctx["skip_first"],
             same and ctx["Ep"] is ctx["El"],

@@ -7,33 +7,44 @@ import math
 import numpy as np
 from numba import njit
 
+_EPS = 1e-8  # AdaGrad's guard against dividing by zero
+
 
 @njit(cache=True)
 def _scores(
-    S: np.ndarray, F: np.ndarray, i: int, W: np.ndarray, b: np.ndarray, k: int, z: np.ndarray
+    S: np.ndarray,
+    F: np.ndarray,
+    i: int,
+    W: np.ndarray,
+    b: np.ndarray,
+    V: np.ndarray,
+    c: np.ndarray,
+    k: int,
+    z: np.ndarray,
 ) -> None:
+    """``z[:k]`` = the module's scores of row ``i`` plus both readout parts' scores."""
     m = F.shape[1]
-    for c in range(k):
-        acc = S[i, c] + b[c]
+    for j in range(k):
+        acc = S[i, j] + b[j] + c[j]
         for t in range(m):
-            acc += W[c, t] * F[i, t]
-        z[c] = acc
+            acc += (W[j, t] + V[j, t]) * F[i, t]
+        z[j] = acc
 
 
 @njit(cache=True)
 def _softmax(z: np.ndarray, k: int) -> bool:
     """``z[:k]`` becomes its softmax in place; False when a score is not finite."""
     top = -math.inf
-    for c in range(k):
-        if not math.isfinite(z[c]):
+    for j in range(k):
+        if not math.isfinite(z[j]):
             return False
-        top = max(top, z[c])
+        top = max(top, z[j])
     total = 0.0
-    for c in range(k):
-        z[c] = math.exp(z[c] - top)
-        total += z[c]
-    for c in range(k):
-        z[c] /= total
+    for j in range(k):
+        z[j] = math.exp(z[j] - top)
+        total += z[j]
+    for j in range(k):
+        z[j] /= total
     return True
 
 
@@ -47,7 +58,12 @@ def readout_run(
     k0: int,
     W: np.ndarray,
     b: np.ndarray,
+    V: np.ndarray,
+    c: np.ndarray,
+    GV: np.ndarray,
+    Gc: np.ndarray,
     rate: float,
+    slow_rate: float,
     predict: bool,
     skip_first: bool,
     same: bool,
@@ -55,12 +71,14 @@ def readout_run(
 ) -> int:
     """Predict then learn each row in order; returns the updates skipped (non-finite).
 
-    Row ``i`` is predicted from the body's scores ``Sp[i]`` plus the readout of
-    its features ``Fp[i]`` (softmax over the classes seen before it, written to
-    ``P[i]``), then the readout ``(W, b)`` takes one normalised-LMS step on the
-    cross-entropy of ``Sl[i] + W Fl[i] + b`` against ``codes[i]``:
-    ``W -= rate * (p - onehot) Fl[i]^T / (1 + |Fl[i]|^2)``. ``same``: the
-    predicted and learned rows are the same arrays (one score computation).
+    Row ``i`` is predicted from the module's scores ``Sp[i]`` plus the readout
+    of its features ``Fp[i]`` (softmax over the classes seen before it, written
+    to ``P[i]``); then, with ``g = p - onehot(codes[i])`` the gradient of the
+    cross-entropy of ``Sl[i] + (W + V) Fl[i] + b + c``, the tracking part takes
+    a normalised-LMS step ``W -= rate g Fl[i]^T / (1 + |Fl[i]|^2)`` and the
+    slow part an AdaGrad step ``V -= slow_rate G / sqrt(GV)`` (``G = g Fl[i]^T``,
+    ``GV`` its running sum of squares). ``same``: the predicted and learned
+    rows are the same arrays (one score computation).
     """
     n = codes.shape[0]
     m = W.shape[1]
@@ -70,16 +88,16 @@ def readout_run(
     for i in range(n):
         ok = False  # z holds this row's probabilities over its k classes
         if predict and not (skip_first and i == 0) and k > 0:
-            _scores(Sp, Fp, i, W, b, k, z)
+            _scores(Sp, Fp, i, W, b, V, c, k, z)
             ok = _softmax(z, k)
-            for c in range(k):
-                P[i, c] = z[c] if ok else 1.0 / k
+            for j in range(k):
+                P[i, j] = z[j] if ok else 1.0 / k
         kk = max(k, codes[i] + 1)
         if kk < 2:
             k = kk
             continue  # one class so far: nothing to separate
         if not (same and ok and kk == k):
-            _scores(Sl, Fl, i, W, b, kk, z)
+            _scores(Sl, Fl, i, W, b, V, c, kk, z)
             ok = _softmax(z, kk)
         k = kk
         norm = 1.0
@@ -90,9 +108,15 @@ def readout_run(
             continue
         z[codes[i]] -= 1.0
         r = rate / norm
-        for c in range(kk):
-            g = r * z[c]
-            b[c] -= g
+        for j in range(kk):
+            g = z[j]
+            b[j] -= r * g
+            Gc[j] += g * g
+            c[j] -= slow_rate * g / (math.sqrt(Gc[j]) + _EPS)
             for t in range(m):
-                W[c, t] -= g * Fl[i, t]
+                gt = g * Fl[i, t]
+                W[j, t] -= r * gt
+                if gt != 0.0:
+                    GV[j, t] += gt * gt
+                    V[j, t] -= slow_rate * gt / (math.sqrt(GV[j, t]) + _EPS)
     return bad

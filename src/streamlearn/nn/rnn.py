@@ -28,11 +28,12 @@ window
     Records (observations) per window.
 key
     Classifier and regressor: a column selecting one window per key value.
-readout
-    Classifier: the step size of a per-record linear readout of the state and the record
-    (see :mod:`streamlearn.nn._readout`): the network learns per micro-batch, the readout after
-    every record, so predictions follow an autocorrelated stream between updates. ``None``: no
-    readout (the network's head alone).
+readout, readout_slow
+    Classifier: a per-record linear readout of the state and the record (see
+    :mod:`streamlearn.nn._readout`): the network learns per micro-batch, the readout after every
+    record, so predictions follow the stream between updates. ``readout`` is the step of its
+    tracking part (normalised LMS; ``None``: no readout, the network's head alone),
+    ``readout_slow`` the rate of its slow part (AdaGrad; 0: none).
 horizon
     Forecaster: steps forecast at once (longer forecasts are recursive).
 loss, optimizer, lr, optimizer_params, batch_size, epochs, replay_size, replay_batch, lr_schedule,
@@ -112,6 +113,7 @@ class RNNClassifier(ReadoutClassifier, _ClassifierEngine):
         window: int = 16,
         key: Any = None,
         readout: float | None = 0.3,
+        readout_slow: float = 0.1,
         loss: Any = None,
         optimizer: Any = "adam",
         lr: float | None = None,
