@@ -32,7 +32,8 @@ Models (hidden sizes equal on both sides):
   mid-window, which River's sparse OneHotEncoder produces); streamlearn
   ``RNNClassifier(cell="lstm", hidden=32, window=16)`` in three forms, each compared with
   deep-river's ``lstm``: ``lstm`` the network alone (``readout=None``), ``lstm-ro`` with the
-  per-record readout (``readout=0.3``, the default; see streamlearn/nn/_readout.py) and
+  per-record readout (the default: ``readout=0.3``, ``readout_slow=0.1``; see
+  streamlearn/nn/_readout.py) and
   ``lstm-ro-bptt4`` with the readout and truncated backpropagation over the last 4 records
   of each window (``bptt=4``).
 - ``ae``: on the numeric columns of NSL-KDD only (the file bench_data.numeric_copy writes,
@@ -74,27 +75,28 @@ TARGET_SPEEDUP = 50.0
 ISSUE_DEEP_RIVER = {"mlp": (0.778, 622)}
 
 NOTES = [
-    "Two torch threads: only the LSTM at batch size 256 gains from a second core (elec2-10k, float32: "
-    "55k against 41k rows/s for the network alone, 76k against 63k with the readout and `bptt=4`); at "
-    "smaller batches these networks' operations are too small to share and two threads are no faster. "
-    "`ratio` compares wall-clock rows/s with deep-river on one thread; `CPU ratio` compares rows per CPU "
-    "second (the fair figure for two threads). The learners' default is `n_threads=1`. The LSTM with "
-    "`batch_size=1` runs on the 10k-row case only (one thread; minutes per run).",
+    "Two torch threads: at batch size 256 the LSTM alone gains from a second core (elec2-10k, float32: "
+    "49k against 34k rows/s in this run), the readout forms little or not at all (`lstm-ro-bptt4`: 47k "
+    "against 51k; their per-record readout runs on one core); at smaller batches these networks' "
+    "operations are too small to share. `ratio` compares wall-clock rows/s with deep-river on one "
+    "thread; `CPU ratio` compares rows per CPU second (the fair figure for two threads). The learners' "
+    "default is `n_threads=1`. The LSTM with `batch_size=1` runs on the 10k-row case only (one thread; "
+    "minutes per run).",
     "LSTM forms (all `RNNClassifier(cell='lstm', hidden=32, window=16)`, compared with deep-river's "
     "`lstm`): `lstm` is the network alone (`readout=None`); with micro-batches of 256 its weights lag "
     "the autocorrelated Elec2 stream by up to a batch and it loses 9-11 points. `lstm-ro` adds the "
-    "per-record readout (the default, `readout=0.3`: a linear map of the LSTM state and the record, "
-    "updated after every record by a normalised LMS step, while the LSTM learns per micro-batch; "
-    "streamlearn/nn/_readout.py); `lstm-ro-bptt4` also backpropagates through the last 4 records of "
-    "each window only (`bptt=4`; the forward pass reads all 16). Every record is still predicted "
-    "before it is learned.",
-    "deep-river is not deterministic with a fixed seed: its LSTM on elec2-10k gave 86.81% in the "
-    "previous run of this script (same versions, seed 1) and 87.58% in this one; its rows/s also "
-    "move between runs (full Elec2: 785 then 644). benchmarks/lstm_seeds.py runs both sides over "
-    "several seeds (results/issue4_lstm_seeds.md): Elec2 88.87% (std 0.09, 5 seeds, `lstm-ro-bptt4`) "
-    "against deep-river's 85.45% (std 0.28, 3 seeds); NSL-KDD 98.80% (std 0.04) against 98.85% (std "
-    "0.04): on NSL-KDD streamlearn's LSTM stays 0.03-0.05 points (40-60 of 126k records) below "
-    "deep-river's, which updates the whole LSTM after every record.",
+    "per-record readout (the default: a linear map of the LSTM state and the record whose scores add "
+    "to the LSTM's, updated after every record by a normalised LMS step, `readout=0.3`, that tracks "
+    "drift, and an AdaGrad step, `readout_slow=0.1`, that converges, while the LSTM learns per "
+    "micro-batch; streamlearn/nn/_readout.py); `lstm-ro-bptt4` also backpropagates through the last "
+    "4 records of each window only (`bptt=4`; the forward pass reads all 16). Every record is still "
+    "predicted before it is learned.",
+    "deep-river is not deterministic with a fixed seed: its LSTM on elec2-10k gave 86.81%, 87.58% and "
+    "87.26% in three runs of this script (same versions, seed 1), its autoencoder's AUC 0.4324 then "
+    "0.3960; rows/s of both sides move by 15-20% between runs on this shared machine. "
+    "benchmarks/lstm_seeds.py runs the LSTMs over several seeds (results/issue4_lstm_seeds.md): "
+    "`lstm-ro-bptt4` at batch size 256 gives Elec2 89.48% (std 0.13, 5 seeds) against deep-river's "
+    "85.53% (std 0.24, 3 seeds) and NSL-KDD 98.91% (std 0.02) against 98.86% (std 0.01).",
     "`float32` runs the same updates in single precision: accuracies mostly agree to the digits shown "
     "(the LSTM at batch size 1, where 10,000 sequential updates accumulate rounding, moves by up to 0.7 "
     "points either way), and recurrent modules run up to 2.5x faster (PyTorch's CPU LSTM is slow in "

@@ -32,12 +32,14 @@ def test_the_readout_follows_the_stream_between_updates():
     assert acc_with > acc_without + 0.25
 
 
-def test_each_record_is_predicted_with_the_readout_before_its_own_step():
+@pytest.mark.parametrize("stacked", [{}, {"n_layers": 2, "dropout": 0.3}])
+def test_each_record_is_predicted_with_the_readout_before_its_own_step(stacked):
+    """Predictions use the weights before the record (and evaluation mode, with dropout)."""
     X, y = regimes(90, seed=1)
-    model = RNNClassifier(hidden=4, window=3, batch_size=16, seed=2)
+    model = RNNClassifier(hidden=4, window=3, batch_size=16, seed=2, **stacked)
     P = model.test_then_train_many(X, y, return_proba=True)
     for k in (20, 31, 32, 47, 80):  # inside a micro-batch, at its end, right after an update
-        twin = RNNClassifier(hidden=4, window=3, batch_size=16, seed=2)
+        twin = RNNClassifier(hidden=4, window=3, batch_size=16, seed=2, **stacked)
         twin.learn_many(X[:k], y[:k])
         expected = twin.predict_proba_many(X[k : k + 1])
         np.testing.assert_allclose(P[k], expected[0], atol=1e-13)

@@ -56,13 +56,15 @@ READOUT_RULES: dict[str, Rule] = {
 }
 #: The readout's learned arrays: (tracking weights, bias), (slow weights, bias), AdaGrad's sums.
 _PARTS = ("readout_W_", "readout_b_", "readout_V_", "readout_c_", "readout_GV_", "readout_Gc_")
+_MATRICES = ("readout_W_", "readout_V_", "readout_GV_")  # (classes, inputs); the others (classes,)
 
 _NO_ROWS = np.zeros((1, 1))
 
 
 class ReadoutClassifier:
-    """Adds the per-record readout to a torch classifier whose module has ``embed`` and ``head``
-    (a mixin placed before the classifier engine); ``readout=None`` leaves the engine as it is."""
+    """Adds the per-record readout to a torch classifier whose module has ``embed``,
+    ``embed_last`` and a linear ``head`` (as :class:`streamlearn.nn.modules.RNN`); a mixin placed
+    before the classifier engine. ``readout=None`` leaves the engine as it is."""
 
     readout: float | None
     readout_slow: float
@@ -88,8 +90,7 @@ class ReadoutClassifier:
         if not (hasattr(net, "embed") and hasattr(net, "embed_last") and hasattr(net, "head")):
             raise InvalidParameterError(
                 f"{type(self).__name__}(readout=...) needs a module with embed(), embed_last() and a "
-                "linear head; "
-                f"{type(net).__name__} has none. Set readout=None."
+                f"linear head; {type(net).__name__} lacks them. Set readout=None."
             )
         torch = self._torch
         ctx = self.__dict__.get("_ctx")
@@ -120,7 +121,7 @@ class ReadoutClassifier:
         k, m = self.n_outputs_, int(net.head.in_features) + self.n_features_
         for name in _PARTS:
             a = getattr(self, name, None)
-            shape = (k, m) if name.endswith(("W_", "V_")) else (k,)
+            shape = (k, m) if name in _MATRICES else (k,)
             if a is None:
                 setattr(self, name, np.zeros(shape))
             elif a.shape != shape or not a.flags.writeable:
@@ -222,16 +223,20 @@ class ReadoutClassifier:
                 "other": out is not None and not same,  # predicted rows to score apart
             }
             full = m + (j - i) >= self.batch_size
+            # a full micro-batch's training forward pass gives the predictions, unless training
+            # mode differs from evaluation mode (dropout): then they come from their own pass
+            fused = full and self._mode_free  # type: ignore[attr-defined]
             self._ctx = ctx
             try:
+                if not fused:
+                    ctx["m"] = 0
+                    raw = self._forward(El[i:j])  # type: ignore[attr-defined]
+                    self._readout_rows(raw, ctx.get("raw_p"), ctx)
+                    del self._ctx
                 if full:
                     Eb = El[i:j] if not m else _appended(pend_X, El[i:j])
                     Tb = T[i:j] if not m else _appended(pend_y, T[i:j])
                     self._step(Eb, Tb, j, want_out=False)  # type: ignore[attr-defined]
-                else:
-                    ctx["m"] = 0
-                    raw = self._forward(El[i:j])  # type: ignore[attr-defined]
-                    self._readout_rows(raw, ctx.get("raw_p"), ctx)
             finally:
                 self.__dict__.pop("_ctx", None)
             if full:
