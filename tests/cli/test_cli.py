@@ -114,6 +114,7 @@ def test_demo_runs_to_a_summary(capsys):
 
 def test_parse_params():
     assert parse_params(["a=1", "b=x", "c=true", "d=[1,2]"]) == {"a": 1, "b": "x", "c": True, "d": [1, 2]}
+    assert parse_params(["e=None", "f=null", "g=none"]) == {"e": None, "f": None, "g": None}
     with pytest.raises(StreamlearnError):
         parse_params(["=3"])
 

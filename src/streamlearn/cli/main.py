@@ -21,7 +21,10 @@ from streamlearn.base.errors import StreamlearnError
 
 
 def _parse_value(text: str) -> Any:
-    """``"0.1"`` -> 0.1, ``"true"`` -> True, ``"adam"`` -> "adam" (JSON first, else a string)."""
+    """``"0.1"`` -> 0.1, ``"true"`` -> True, ``"null"`` or ``"None"`` -> None, ``"adam"`` -> "adam"
+    (JSON first, else a string)."""
+    if text in ("None", "none"):
+        return None
     try:
         return json.loads(text)
     except json.JSONDecodeError:
@@ -31,8 +34,8 @@ def _parse_value(text: str) -> Any:
 def parse_params(items: Sequence[str]) -> dict[str, Any]:
     """``["lr=0.1", "optimizer=adam"]`` -> ``{"lr": 0.1, "optimizer": "adam"}``.
 
-    >>> parse_params(["lr=0.1", "optimizer=adam", "seed=1"])
-    {'lr': 0.1, 'optimizer': 'adam', 'seed': 1}
+    >>> parse_params(["lr=0.1", "optimizer=adam", "seed=1", "readout=None"])
+    {'lr': 0.1, 'optimizer': 'adam', 'seed': 1, 'readout': None}
     """
     params = {}
     for item in items:
