@@ -14,6 +14,7 @@ from streamlearn.ensemble import _arf_kernels as K
 from streamlearn.ensemble._forest import MAX_FEATURES, ForestMixin, subspace_size
 from streamlearn.ensemble._forest_kernels import Forest, combine
 from streamlearn.tree import _export
+from streamlearn.tree._learner import rows_pair
 from streamlearn.tree._nodes import LAYOUT, stacked
 
 __all__ = ["AdaptiveRandomForestClassifier", "subspace_size"]
@@ -254,14 +255,9 @@ class AdaptiveRandomForestClassifier(ForestMixin, Classifier):
         return out
 
     def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        same = X_pred is X_learn
-        X_learn = np.ascontiguousarray(X_learn, dtype=np.float64)
-        X_pred = X_learn if same else np.ascontiguousarray(X_pred, dtype=np.float64)
+        X_pred, X_learn, _ = rows_pair(X_pred, X_learn)
         codes = np.ascontiguousarray(codes, dtype=np.int64)
         self._prepare(X_learn, codes)
-        if X_pred.shape[1] < X_learn.shape[1]:
-            pad = np.full((len(X_pred), X_learn.shape[1] - X_pred.shape[1]), np.nan)
-            X_pred = np.hstack([X_pred, pad])
         out = self._drive(X_pred, X_learn, codes, True) if len(X_learn) else np.zeros((0, 0))
         full = np.zeros((len(X_learn), len(self.classes_)))
         full[:, : out.shape[1]] = out

@@ -15,6 +15,7 @@ from streamlearn.ensemble import _arfr_kernels as KR
 from streamlearn.ensemble._forest import MAX_FEATURES, ForestMixin
 from streamlearn.tree import _export
 from streamlearn.tree._export import TreeView
+from streamlearn.tree._learner import rows_pair
 from streamlearn.tree._nodes import stacked
 from streamlearn.tree.hoeffding_tree_regressor import REGRESSION_LAYOUT, RegressionTreeStore
 
@@ -203,12 +204,8 @@ class AdaptiveRandomForestRegressor(ForestMixin, RegressionTreeStore, Regressor)
         return self._combine(votes)
 
     def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray) -> np.ndarray:
-        same = X_pred is X_learn
-        X_learn = np.ascontiguousarray(X_learn, dtype=np.float64)
-        X_pred = X_learn if same else np.ascontiguousarray(X_pred, dtype=np.float64)
+        X_pred, X_learn, _ = rows_pair(X_pred, X_learn)
         self._prepare(X_learn, None)
-        if X_pred.shape[1] < X_learn.shape[1]:
-            X_pred = np.hstack([X_pred, np.full((len(X_pred), X_learn.shape[1] - X_pred.shape[1]), np.nan)])
         if not len(X_learn):
             return np.zeros(0)
         return self._drive(X_pred, X_learn, np.ascontiguousarray(y, dtype=np.float64), True)

@@ -23,6 +23,18 @@ CRITERIA = {"info_gain": INFO_GAIN, "gini": GINI}
 LEAF_PREDICTIONS = {"mc": K.MC, "nb": K.NB, "nba": K.NBA}
 
 
+def rows_pair(X_pred: np.ndarray, X_learn: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The rows to predict and to learn as contiguous float64 arrays, and whether they are the same
+    array. Predicted rows narrower than the learned ones (a column that appeared while learning)
+    get NaN (missing) in the new columns."""
+    same = X_pred is X_learn
+    X_learn = np.ascontiguousarray(X_learn, dtype=np.float64)
+    X_pred = X_learn if same else np.ascontiguousarray(X_pred, dtype=np.float64)
+    if X_pred.shape[1] < X_learn.shape[1]:
+        X_pred = np.hstack([X_pred, np.full((len(X_pred), X_learn.shape[1] - X_pred.shape[1]), np.nan)])
+    return X_pred, X_learn, same
+
+
 class TreeLearner(TreeStore):
     """Mixin for learners built on a :class:`TreeStore` (one tree or a stack)."""
 
@@ -111,14 +123,9 @@ class TreeClassifierHooks(TreeLearner):
         return out
 
     def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        same = X_pred is X_learn
-        X_learn = np.ascontiguousarray(X_learn, dtype=np.float64)
-        X_pred = X_learn if same else np.ascontiguousarray(X_pred, dtype=np.float64)
+        X_pred, X_learn, same = rows_pair(X_pred, X_learn)
         codes = np.ascontiguousarray(codes, dtype=np.int64)
         self._prepare(X_learn, codes)
-        if X_pred.shape[1] < X_learn.shape[1]:
-            pad = np.full((len(X_pred), X_learn.shape[1] - X_pred.shape[1]), np.nan)
-            X_pred = np.hstack([X_pred, pad])
         out = np.zeros((len(X_learn), self._size("class")))
         if len(X_learn):
             self._drive(X_pred, X_learn, codes, out, same)

@@ -12,7 +12,7 @@ from streamlearn.base.params import BOOL, NONE, Interval, OneOf
 from streamlearn.base.registry import register
 from streamlearn.tree import _export
 from streamlearn.tree import _regression_kernels as R
-from streamlearn.tree._learner import TreeLearner
+from streamlearn.tree._learner import TreeLearner, rows_pair
 from streamlearn.tree._nodes import LAYOUT, N_ACTIVE, N_COUNTERS, N_NODES
 
 _NODE = (
@@ -116,12 +116,8 @@ class RegressionTree(RegressionTreeStore):
         return out
 
     def _test_then_train(self, X_pred: np.ndarray, X_learn: np.ndarray, y: np.ndarray) -> np.ndarray:
-        same = X_pred is X_learn
-        X_learn = np.ascontiguousarray(X_learn, dtype=np.float64)
-        X_pred = X_learn if same else np.ascontiguousarray(X_pred, dtype=np.float64)
+        X_pred, X_learn, _ = rows_pair(X_pred, X_learn)
         self._prepare(X_learn, None)
-        if X_pred.shape[1] < X_learn.shape[1]:
-            X_pred = np.hstack([X_pred, np.full((len(X_pred), X_learn.shape[1] - X_pred.shape[1]), np.nan)])
         out = np.zeros(len(X_learn))
         if len(X_learn):
             self._drive(X_pred, X_learn, np.ascontiguousarray(y, dtype=np.float64), out)
